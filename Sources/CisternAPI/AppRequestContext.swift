@@ -1,0 +1,34 @@
+import CisternCore
+import Foundation
+import Hummingbird
+
+/// The context of every request. `principal` is set by `AuthMiddleware` on protected routes.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: Principal?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.principal = nil
+    }
+
+    /// Request bodies are read by `Request.decodeJSON`, which enforces `JSONBody.maximumSize`.
+    public var maxUploadSize: Int { JSONBody.maximumSize }
+    public var responseEncoder: JSONEncoder { JSONBody.encoder() }
+}
+
+/// The context of a protected route: it cannot exist without an authenticated principal, so a
+/// handler behind it can never run unauthenticated.
+public struct AuthenticatedContext: ChildRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let principal: Principal
+
+    public init(context: AppRequestContext) throws {
+        guard let principal = context.principal else { throw CisternError.noAuthUser() }
+        self.coreContext = context.coreContext
+        self.principal = principal
+    }
+
+    public var maxUploadSize: Int { JSONBody.maximumSize }
+    public var responseEncoder: JSONEncoder { JSONBody.encoder() }
+}

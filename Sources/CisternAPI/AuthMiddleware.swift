@@ -1,0 +1,45 @@
+import CisternCore
+import CisternStore
+import Foundation
+import Hummingbird
+
+/// Authenticates a bearer access token and puts the caller's `Principal` on the context.
+///
+/// The order of checks is the contract's: a bad, expired or foreign token is 401; a good token
+/// whose user is gone or deactivated is 404 "User not found" (even though deleting a user also
+/// ends their sessions); a good token of a live user whose session is revoked or expired is 401.
+/// Role and organization come from the database, not the token, so a change applies at once.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let tokens: TokenService
+    let sessions: any SessionStore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token = Self.bearerToken(request) else {
+            throw CisternError.noAuthUser("Missing or malformed Authorization header; expected 'Bearer <accessToken>'")
+        }
+        guard let claims = await self.tokens.verifyAccessToken(token) else {
+            throw CisternError.noAuthUser("Invalid or expired access token")
+        }
+        guard let record = try await self.sessions.authenticationRecord(userId: claims.userId, sessionId: claims.sessionId),
+            record.user.canSignIn
+        else { throw CisternError.userNotFound }
+        guard let session = record.session, session.isLive(at: self.tokens.timeSource.now) else {
+            throw CisternError.noAuthUser("Session has ended")
+        }
+        var context = context
+        context.principal = Principal(
+            userId: record.user.id, email: record.user.email, orgId: record.user.orgId, orgRole: record.user.orgRole,
+            sessionId: session.id
+        )
+        return try await next(request, context)
+    }
+
+    static func bearerToken(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty || token.count > 4096 ? nil : String(token)
+    }
+}

@@ -1,0 +1,95 @@
+import CisternCore
+import Foundation
+import Logging
+
+/// Every setting of a Cistern process. Values are layered: command-line flags over `CISTERN_*`
+/// environment variables over the defaults here; `resolve` is the one place that does it.
+public struct CisternConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Holds the SQLite database (unless `databaseURL` says otherwise) and the generated keys.
+    public var dataDirectory = "./cistern-data"
+    /// `sqlite:PATH`; nil for `cistern.sqlite` in the data directory.
+    public var databaseURL: String?
+    /// Base64 of 32 bytes; nil to use (or create) `jwt-signing.key` in the data directory.
+    public var jwtSecret: String?
+    /// Base64 of 32 bytes; nil to use (or create) `master.key` in the data directory.
+    public var masterKey: String?
+    public var accessTokenLifetime: TimeInterval = 3600
+    public var refreshTokenLifetime: TimeInterval = 30 * 24 * 3600
+    public var registrationOpen = true
+    /// bcrypt work factor (4...31); each step doubles the cost of a login.
+    public var bcryptCost = 12
+    public var logLevel: Logger.Level = .info
+
+    public init() {}
+
+    /// One setting: its name in `--flags` (`data-dir`) and in the environment (`CISTERN_DATA_DIR`).
+    public struct Setting: Sendable {
+        public let flag: String
+        public var environmentVariable: String {
+            "CISTERN_" + self.flag.uppercased().replacingOccurrences(of: "-", with: "_")
+        }
+        let apply: @Sendable (inout CisternConfiguration, String) throws(ConfigurationError) -> Void
+    }
+
+    /// Every setting that can be given on the command line or in the environment.
+    public static let settings: [Setting] = [
+        Setting(flag: "host") { $0.host = $1 },
+        Setting(flag: "port") { config, value throws(ConfigurationError) in
+            config.port = try parse(value, as: "port", range: 0...65535)
+        },
+        Setting(flag: "data-dir") { $0.dataDirectory = $1 },
+        Setting(flag: "database-url") { $0.databaseURL = $1 },
+        Setting(flag: "jwt-secret") { $0.jwtSecret = $1 },
+        Setting(flag: "master-key") { $0.masterKey = $1 },
+        Setting(flag: "access-token-ttl") { config, value throws(ConfigurationError) in
+            config.accessTokenLifetime = TimeInterval(try parse(value, as: "access-token-ttl", range: 1...86_400 * 7))
+        },
+        Setting(flag: "refresh-token-ttl") { config, value throws(ConfigurationError) in
+            config.refreshTokenLifetime = TimeInterval(try parse(value, as: "refresh-token-ttl", range: 60...86_400 * 366))
+        },
+        Setting(flag: "registration") { config, value throws(ConfigurationError) in
+            switch value.lowercased() {
+            case "open": config.registrationOpen = true
+            case "closed": config.registrationOpen = false
+            default: throw ConfigurationError(setting: "registration", problem: "must be open or closed, got '\(value)'")
+            }
+        },
+        Setting(flag: "bcrypt-cost") { config, value throws(ConfigurationError) in
+            config.bcryptCost = try parse(value, as: "bcrypt-cost", range: 4...31)
+        },
+        Setting(flag: "log-level") { config, value throws(ConfigurationError) in
+            guard let level = Logger.Level(rawValue: value.lowercased()) else {
+                throw ConfigurationError(setting: "log-level", problem: "must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            config.logLevel = level
+        },
+    ]
+
+    /// Builds the configuration from flags (by flag name) over environment variables over defaults.
+    public static func resolve(flags: [String: String], environment: [String: String]) throws(ConfigurationError) -> CisternConfiguration {
+        var configuration = CisternConfiguration()
+        for setting in settings {
+            if let value = flags[setting.flag] ?? environment[setting.environmentVariable] {
+                try setting.apply(&configuration, value)
+            }
+        }
+        return configuration
+    }
+
+    private static func parse(_ value: String, as setting: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let number = Int(value.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
+            throw ConfigurationError(setting: setting, problem: "must be a whole number in \(range.lowerBound)...\(range.upperBound), got '\(value)'")
+        }
+        return number
+    }
+}
+
+/// A setting whose value cannot be used. The description names the setting; it never repeats
+/// the value of a secret.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var setting: String
+    public var problem: String
+    public var description: String { "\(self.setting) \(self.problem)" }
+}

@@ -1,0 +1,86 @@
+import CisternCore
+import Foundation
+import Logging
+
+/// The files a Cistern process keeps on its own disk: the SQLite database (by default) and the
+/// keys it generates on first start. Keys are written with mode 0600 in a 0700 directory, and
+/// reused on every later start.
+public struct DataDirectory: Sendable {
+    public let path: String
+    public let databasePath: String
+    public let jwtKey: KeyMaterial
+    public let masterKey: KeyMaterial
+
+    static let jwtKeyFile = "jwt-signing.key"
+    static let masterKeyFile = "master.key"
+    static let databaseFile = "cistern.sqlite"
+
+    /// Creates what is missing and loads what is there. A supplied or stored key that is not
+    /// 32 bytes of base64 is refused here, before anything is served.
+    public static func prepare(_ configuration: CisternConfiguration, logger: Logger) throws -> DataDirectory {
+        let fileManager = FileManager.default
+        let path = configuration.dataDirectory
+        if !fileManager.fileExists(atPath: path) {
+            do {
+                try fileManager.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw StartupError("cannot create data directory \(path): \(error.localizedDescription)")
+            }
+            logger.notice("created data directory", metadata: ["path": "\(path)"])
+        }
+        let databasePath = try databaseLocation(configuration.databaseURL) ?? (path as NSString).appendingPathComponent(databaseFile)
+        let jwtKey = try key(supplied: configuration.jwtSecret, suppliedName: "CISTERN_JWT_SECRET", file: jwtKeyFile, in: path, logger: logger)
+        let masterKey = try key(supplied: configuration.masterKey, suppliedName: "CISTERN_MASTER_KEY", file: masterKeyFile, in: path, logger: logger)
+        return DataDirectory(path: path, databasePath: databasePath, jwtKey: jwtKey, masterKey: masterKey)
+    }
+
+    /// The SQLite path a database URL names, or nil for the default.
+    static func databaseLocation(_ url: String?) throws(StartupError) -> String? {
+        guard let url, !url.isEmpty else { return nil }
+        for prefix in ["sqlite://", "sqlite:"] where url.hasPrefix(prefix) {
+            let path = String(url.dropFirst(prefix.count))
+            guard !path.isEmpty else { throw StartupError("database-url \(url) names no file") }
+            return path
+        }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw StartupError("database-url: PostgreSQL is not supported by this version yet; use sqlite:PATH")
+        }
+        throw StartupError("database-url must look like sqlite:PATH")
+    }
+
+    private static func key(
+        supplied: String?, suppliedName: String, file: String, in directory: String, logger: Logger
+    ) throws -> KeyMaterial {
+        if let supplied {
+            do {
+                return try KeyMaterial(base64: supplied, name: suppliedName)
+            } catch {
+                throw StartupError("\(error)")
+            }
+        }
+        let filePath = (directory as NSString).appendingPathComponent(file)
+        if let data = FileManager.default.contents(atPath: filePath) {
+            do {
+                return try KeyMaterial(base64: String(decoding: data, as: UTF8.self), name: filePath)
+            } catch {
+                throw StartupError("\(error)")
+            }
+        }
+        let generated = KeyMaterial.generate()
+        guard
+            FileManager.default.createFile(
+                atPath: filePath, contents: Data((generated.base64 + "\n").utf8), attributes: [.posixPermissions: 0o600]
+            )
+        else {
+            throw StartupError("cannot write \(filePath)")
+        }
+        logger.notice("generated key", metadata: ["path": "\(filePath)"])
+        return generated.material
+    }
+}
+
+/// A reason the process cannot start, told in one line.
+public struct StartupError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

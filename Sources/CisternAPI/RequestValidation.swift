@@ -1,0 +1,41 @@
+import CisternCore
+import Foundation
+import Hummingbird
+
+/// Small checks that request DTOs share.
+enum Validate {
+    /// A trimmed, non-empty string of at most `maxLength` characters.
+    static func text(_ value: String, field: String, maxLength: Int = 200) throws -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw CisternError.invalid(field, "must not be empty") }
+        guard trimmed.count <= maxLength else { throw CisternError.invalid(field, "must be at most \(maxLength) characters") }
+        guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw CisternError.invalid(field, "must not contain control characters")
+        }
+        return trimmed
+    }
+
+    /// A plausible e-mail address: one `@` between a non-empty local part and a dotted domain.
+    static func email(_ value: String, field: String = "email") throws -> String {
+        let email = try text(value, field: field, maxLength: 254)
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+            !email.contains(where: \.isWhitespace)
+        else { throw CisternError.invalid(field, "must be an e-mail address") }
+        return email
+    }
+
+    /// A password meeting `PasswordPolicy`.
+    static func password(_ value: String, field: String = "password") throws -> String {
+        if let problem = PasswordPolicy.problem(with: value) { throw CisternError.invalid(field, problem) }
+        return value
+    }
+
+    /// A path parameter that must be a UUID; anything else is a 400 naming it.
+    static func uuid(_ parameter: String, in context: some RequestContext) throws -> UUID {
+        guard let text = context.parameters.get(parameter), let id = UUID(uuidString: text) else {
+            throw CisternError.invalid(parameter, "must be a UUID")
+        }
+        return id
+    }
+}

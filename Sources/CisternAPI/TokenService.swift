@@ -1,0 +1,68 @@
+import CisternCore
+import Crypto
+import Foundation
+import JWTKit
+
+/// Issues and checks the tokens of a session: signed JWT access tokens, and opaque refresh tokens
+/// of which only a SHA-256 hash is ever stored.
+struct TokenService: Sendable {
+    let keys: JWTKeyCollection
+    let accessTokenLifetime: TimeInterval
+    let refreshTokenLifetime: TimeInterval
+    let timeSource: any TimeSource
+
+    init(signingKey: KeyMaterial, accessTokenLifetime: TimeInterval, refreshTokenLifetime: TimeInterval, timeSource: any TimeSource) async {
+        self.keys = JWTKeyCollection()
+        await self.keys.add(hmac: HMACKey(key: signingKey.key), digestAlgorithm: .sha256)
+        self.accessTokenLifetime = accessTokenLifetime
+        self.refreshTokenLifetime = refreshTokenLifetime
+        self.timeSource = timeSource
+    }
+
+    /// A signed access token for `user` in `sessionId`, and when it expires.
+    func accessToken(for user: User, sessionId: UUID) async throws -> (token: String, expiresAt: Date) {
+        let now = self.timeSource.now
+        // Whole seconds: the JWT claims and `expiresAt` on the wire are both in seconds.
+        let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        let expiresAt = issuedAt.addingTimeInterval(self.accessTokenLifetime)
+        let claims = AccessClaims(
+            sub: SubjectClaim(value: user.id.uuidString.lowercased()),
+            userId: user.id.uuidString.lowercased(),
+            email: user.email,
+            orgId: user.orgId.uuidString.lowercased(),
+            sid: sessionId.uuidString.lowercased(),
+            type: "access",
+            iat: IssuedAtClaim(value: issuedAt),
+            exp: ExpirationClaim(value: expiresAt)
+        )
+        return (try await self.keys.sign(claims), expiresAt)
+    }
+
+    /// The user and session an access token names, when its signature is ours and it has not expired.
+    func verifyAccessToken(_ token: String) async -> (userId: UUID, sessionId: UUID)? {
+        guard let claims = try? await self.keys.verify(token, as: AccessClaims.self),
+            self.timeSource.now < claims.exp.value,
+            let userId = UUID(uuidString: claims.userId),
+            let sessionId = UUID(uuidString: claims.sid)
+        else { return nil }
+        return (userId, sessionId)
+    }
+
+    /// A new refresh token (32 random bytes, base64url) and the hash under which it is stored.
+    func newRefreshToken() -> (token: String, hash: String) {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        let token = bytes.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        return (token, Self.hash(refreshToken: token))
+    }
+
+    /// When a refresh token issued now stops working.
+    var refreshExpiry: Date { self.timeSource.now.addingTimeInterval(self.refreshTokenLifetime) }
+
+    /// The stored form of a refresh token. A fast hash suffices: the token carries 256 bits of entropy.
+    static func hash(refreshToken: String) -> String {
+        SHA256.hash(data: Data(refreshToken.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,77 @@
+import CisternCore
+import Foundation
+import SQLKit
+
+/// Reading the engine-neutral column forms of `Migration` back into Swift values.
+extension SQLRow {
+    func uuid(_ column: String) throws -> UUID {
+        let text = try self.decode(column: column, as: String.self)
+        guard let id = UUID(uuidString: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(column) is not a UUID"))
+        }
+        return id
+    }
+
+    func date(_ column: String) throws -> Date {
+        Date(millisecondsSince1970: try self.decode(column: column, as: Int64.self))
+    }
+
+    func optionalDate(_ column: String) throws -> Date? {
+        try self.decode(column: column, as: Int64?.self).map(Date.init(millisecondsSince1970:))
+    }
+
+    func orgRole(_ column: String) throws -> OrgRole {
+        let raw = try self.decode(column: column, as: Int.self)
+        guard let role = OrgRole(rawValue: raw) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(column) holds unknown role \(raw)"))
+        }
+        return role
+    }
+
+    /// A `users` row, selected with the column list `User.columns` under `prefix`.
+    func user(prefix: String = "u_") throws -> User {
+        User(
+            id: try self.uuid("\(prefix)id"),
+            orgId: try self.uuid("\(prefix)org_id"),
+            email: try self.decode(column: "\(prefix)email", as: String.self),
+            firstName: try self.decode(column: "\(prefix)first_name", as: String.self),
+            lastName: try self.decode(column: "\(prefix)last_name", as: String.self),
+            orgRole: try self.orgRole("\(prefix)org_role"),
+            validated: try self.decode(column: "\(prefix)validated", as: Bool.self),
+            active: try self.decode(column: "\(prefix)active", as: Bool.self),
+            createdAt: try self.date("\(prefix)created_at"),
+            deletedAt: try self.optionalDate("\(prefix)deleted_at")
+        )
+    }
+
+    /// A `sessions` row, selected with the column list `Session.columns` under `prefix`.
+    func session(prefix: String = "s_") throws -> Session {
+        Session(
+            id: try self.uuid("\(prefix)id"),
+            userId: try self.uuid("\(prefix)user_id"),
+            createdAt: try self.date("\(prefix)created_at"),
+            expiresAt: try self.date("\(prefix)expires_at"),
+            lastUsedAt: try self.optionalDate("\(prefix)last_used_at"),
+            userAgent: try self.decode(column: "\(prefix)user_agent", as: String?.self),
+            revokedAt: try self.optionalDate("\(prefix)revoked_at")
+        )
+    }
+}
+
+extension UUID {
+    /// The stored form of an id: the lowercase UUID string.
+    var stored: String { self.uuidString.lowercased() }
+}
+
+/// Column lists for selecting whole rows under a prefix, so joins read unambiguously.
+enum Columns {
+    static func user(_ table: String, prefix: String = "u_") -> SQLQueryString {
+        let names = ["id", "org_id", "email", "first_name", "last_name", "org_role", "validated", "active", "created_at", "deleted_at"]
+        return SQLQueryString(names.map { "\(table).\($0) AS \(prefix)\($0)" }.joined(separator: ", "))
+    }
+
+    static func session(_ table: String, prefix: String = "s_") -> SQLQueryString {
+        let names = ["id", "user_id", "created_at", "expires_at", "last_used_at", "user_agent", "revoked_at"]
+        return SQLQueryString(names.map { "\(table).\($0) AS \(prefix)\($0)" }.joined(separator: ", "))
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import CisternAPI
+import Foundation
+import Hummingbird
+import Logging
+
+@main
+struct Cistern: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cistern",
+        abstract: "A self-hosted control plane for storage buckets at other providers.",
+        subcommands: [Serve.self, Migrate.self]
+    )
+}
+
+/// The settings every command shares. Each may also come from its `CISTERN_*` environment
+/// variable; a flag wins over the environment, the environment over the default.
+struct SettingOptions: ParsableArguments {
+    @Option(help: "Address to listen on (CISTERN_HOST; default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on, 0 for any free port (CISTERN_PORT; default 8080).") var port: String?
+    @Option(name: .customLong("data-dir"), help: "Directory for the database and keys (CISTERN_DATA_DIR; default ./cistern-data).")
+    var dataDir: String?
+    @Option(name: .customLong("database-url"), help: "sqlite:PATH (CISTERN_DATABASE_URL; default: cistern.sqlite in the data dir).")
+    var databaseURL: String?
+    @Option(name: .customLong("registration"), help: "open or closed (CISTERN_REGISTRATION; default open).") var registration: String?
+    @Option(name: .customLong("log-level"), help: "trace ... critical (CISTERN_LOG_LEVEL; default info).") var logLevel: String?
+
+    /// The resolved configuration. Secrets (CISTERN_JWT_SECRET, CISTERN_MASTER_KEY) come only from
+    /// the environment, so they never show in a process list.
+    func resolve() throws -> CisternConfiguration {
+        var flags: [String: String] = [:]
+        flags["host"] = self.host
+        flags["port"] = self.port
+        flags["data-dir"] = self.dataDir
+        flags["database-url"] = self.databaseURL
+        flags["registration"] = self.registration
+        flags["log-level"] = self.logLevel
+        return try CisternConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the management API (creates the data directory on first start).")
+    @OptionGroup var options: SettingOptions
+
+    func run() async throws {
+        try await failingInOneLine {
+            let configuration = try self.options.resolve()
+            let app = try await buildApplication(configuration, logger: makeLogger(configuration))
+            try await app.runService()
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations and exit.")
+    @OptionGroup var options: SettingOptions
+
+    func run() async throws {
+        try await failingInOneLine {
+            let configuration = try self.options.resolve()
+            let applied = try await migrateDatabase(configuration, logger: makeLogger(configuration))
+            print(applied.isEmpty ? "schema is up to date" : "applied migrations: " + applied.map(String.init).joined(separator: ", "))
+        }
+    }
+}
+
+func makeLogger(_ configuration: CisternConfiguration) -> Logger {
+    var logger = Logger(label: "cistern")
+    logger.logLevel = configuration.logLevel
+    return logger
+}
+
+/// Runs `body`; an error becomes one line on standard error and exit status 1, not a stack trace.
+func failingInOneLine(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        FileHandle.standardError.write(Data("cistern: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
