@@ -5,6 +5,10 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
+// Tests import whole frameworks for brevity, so they leave member import visibility off.
+let testSwiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
 
 let package = Package(
     name: "cistern",
@@ -82,21 +86,24 @@ let package = Package(
         .testTarget(
             name: "CisternCoreTests",
             dependencies: ["CisternCore"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "CisternStoreTests",
-            dependencies: ["CisternStore"],
-            swiftSettings: swiftSettings
+            dependencies: ["CisternStore", .product(name: "SQLKit", package: "sql-kit")],
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "CisternAPITests",
             dependencies: [
                 "CisternAPI",
+                "CisternStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
     ]
 )

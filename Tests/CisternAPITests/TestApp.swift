@@ -1,0 +1,135 @@
+import CisternAPI
+import CisternCore
+import CisternStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import SQLKit
+import Testing
+
+/// A fresh application on its own data directory (a real SQLite file), driven in-process
+/// through the same `buildApplication` that `cistern serve` runs.
+struct TestApp {
+    let dataDirectory: String
+    let clock: ManualTimeSource
+    let configuration: CisternConfiguration
+
+    init(_ adjust: (inout CisternConfiguration) -> Void = { _ in }) {
+        self.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("cistern-test-\(UUID().uuidString)").path
+        self.clock = ManualTimeSource()
+        var configuration = CisternConfiguration()
+        configuration.dataDirectory = self.dataDirectory
+        configuration.port = 0
+        configuration.bcryptCost = 4
+        configuration.logLevel = .warning
+        adjust(&configuration)
+        self.configuration = configuration
+    }
+
+    /// Builds the app and runs `body` against it (in-process by default, or over a real socket).
+    func run<T: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (APIClient) async throws -> T) async throws -> T {
+        defer { try? FileManager.default.removeItem(atPath: self.dataDirectory) }
+        let app = try await buildApplication(self.configuration, timeSource: self.clock)
+        return try await app.test(setup) { client in try await body(APIClient(client: client)) }
+    }
+
+    /// Opens the app's database directly, for setting up states no endpoint can reach yet.
+    func withDatabase<T: Sendable>(_ body: (Database) async throws -> T) async throws -> T {
+        let database = try await Database.openSQLite(
+            path: (self.dataDirectory as NSString).appendingPathComponent("cistern.sqlite"), connections: 1,
+            logger: Logger(label: "test")
+        )
+        do {
+            let result = try await body(database)
+            try await database.close()
+            return result
+        } catch {
+            try? await database.close()
+            throw error
+        }
+    }
+}
+
+/// A response with its body parsed as JSON.
+struct APIResponse: Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let text: String
+
+    var json: Any? { try? JSONSerialization.jsonObject(with: Data(self.text.utf8), options: [.fragmentsAllowed]) }
+    var object: [String: Any] { (self.json as? [String: Any]) ?? [:] }
+    var keys: Set<String> { Set(self.object.keys) }
+
+    subscript(_ key: String) -> Any? { self.object[key] }
+    func string(_ key: String) -> String? { self.object[key] as? String }
+}
+
+/// Requests with JSON bodies and bearer tokens.
+struct APIClient: Sendable {
+    let client: any TestClientProtocol
+
+    func request(_ method: HTTPRequest.Method, _ uri: String, json: [String: any Sendable]? = nil, raw: String? = nil,
+                 token: String? = nil, headers extra: HTTPFields = [:]) async throws -> APIResponse {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var body: ByteBuffer?
+        if let json {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json))
+        } else if let raw {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(string: raw)
+        }
+        return try await self.client.execute(uri: uri, method: method, headers: headers, body: body) { response in
+            APIResponse(status: response.status, headers: response.headers, text: String(buffer: response.body))
+        }
+    }
+
+    /// Registers a new organization and its owner; returns the 201 body.
+    @discardableResult
+    func register(
+        email: String = "owner-\(UUID().uuidString.prefix(8))@example.com", password: String = "Passw0rd!", company: String = "Acme"
+    ) async throws -> Account {
+        let response = try await self.request(
+            .post, "/user/register",
+            json: ["email": email, "password": password, "firstName": "Ada", "lastName": "Lovelace", "companyName": company]
+        )
+        #expect(response.status == .created, "\(response.text)")
+        return try Account(response, email: email, password: password)
+    }
+
+    func login(email: String, password: String = "Passw0rd!") async throws -> APIResponse {
+        try await self.request(.post, "/user/login", json: ["email": email, "password": password])
+    }
+}
+
+/// What registration or login hands back.
+struct Account: Sendable {
+    let email: String
+    let password: String
+    let userId: String
+    let orgId: String
+    let accessToken: String
+    let refreshToken: String
+    let tokenId: String
+
+    init(_ response: APIResponse, email: String, password: String) throws {
+        let user = try #require(response["user"] as? [String: Any])
+        self.email = email
+        self.password = password
+        self.userId = try #require(user["id"] as? String)
+        self.orgId = try #require(user["orgId"] as? String)
+        self.accessToken = try #require(response.string("accessToken"))
+        self.refreshToken = try #require(response.string("refreshToken"))
+        self.tokenId = try #require(response.string("tokenId"))
+    }
+}
+
+extension ByteBuffer {
+    init(data: Data) {
+        self.init(bytes: data)
+    }
+}
