@@ -46,9 +46,11 @@ func buildRouter(
     )
     let accounts = SQLAccountStore(database: database)
     let sessions = SQLSessionStore(database: database)
+    let workspaces = SQLWorkspaceStore(database: database)
+    let passwords = try await PasswordHasher(cost: configuration.bcryptCost)
+    let authorizer = Authorizer(workspaces: workspaces)
     let users = UserController(
-        accounts: accounts, sessions: sessions, tokens: tokens, passwords: try await PasswordHasher(cost: configuration.bcryptCost),
-        registrationOpen: configuration.registrationOpen
+        accounts: accounts, sessions: sessions, tokens: tokens, passwords: passwords, registrationOpen: configuration.registrationOpen
     )
 
     let router = Router(context: AppRequestContext.self)
@@ -63,6 +65,9 @@ func buildRouter(
         .add(middleware: AuthMiddleware(tokens: tokens, sessions: sessions))
         .group(context: AuthenticatedContext.self)
     users.addRoutes(to: authenticated)
+    OrganizationController(accounts: accounts, passwords: passwords, authorizer: authorizer, timeSource: timeSource)
+        .addRoutes(to: authenticated)
+    WorkspaceController(workspaces: workspaces, authorizer: authorizer, timeSource: timeSource).addRoutes(to: authenticated)
     return router
 }
 

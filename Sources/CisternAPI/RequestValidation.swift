@@ -39,3 +39,27 @@ enum Validate {
         return id
     }
 }
+
+extension Validate {
+    /// An organization role given by its wire value.
+    static func orgRole(_ value: Int, field: String = "orgRole") throws -> OrgRole {
+        guard let role = OrgRole(rawValue: value) else {
+            throw CisternError.invalid(field, "must be one of " + OrgRole.allCases.map { "\($0.rawValue)" }.joined(separator: ", "))
+        }
+        return role
+    }
+
+    /// A workspace membership role given by name.
+    static func workspaceRole(_ value: String, field: String = "role") throws -> WorkspaceRole {
+        guard let role = WorkspaceRole(rawValue: value.uppercased()) else {
+            throw CisternError.invalid(field, "must be one of " + WorkspaceRole.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return role
+    }
+
+    /// A UUID given in a body field.
+    static func uuid(_ value: String, field: String) throws -> UUID {
+        guard let id = UUID(uuidString: value) else { throw CisternError.invalid(field, "must be a UUID") }
+        return id
+    }
+}

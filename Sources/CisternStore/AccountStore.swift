@@ -27,9 +27,48 @@ public protocol AccountStore: Sendable {
 
     /// The live (not deleted) user with this id.
     func user(id: UUID) async throws -> User?
+
+    /// The live users of an organization, oldest first.
+    func users(orgId: UUID) async throws -> [User]
+
+    /// Adds a user to an existing organization. Throws `EMAIL_ALREADY_USED`.
+    func createUser(_ user: User, passwordHash: String) async throws
+
+    /// Changes a live user of `orgId` in one transaction: `authorize` sees the user as stored and
+    /// may refuse. Refuses to demote the organization's last OWNER. A new password ends every
+    /// session of the user. Returns the user before and after.
+    func updateUser(
+        id: UUID, orgId: UUID, changes: UserChanges, authorize: @Sendable (User) throws -> Void
+    ) async throws -> (before: User, after: User)
+
+    /// Soft-deletes a live user of `orgId` and ends their sessions, in one transaction; `authorize`
+    /// sees the user as stored and may refuse. Refuses to delete the organization's last OWNER.
+    func deleteUser(id: UUID, orgId: UUID, now: Date, authorize: @Sendable (User) throws -> Void) async throws
+}
+
+/// What an update of a user changes; nil fields stay as they are.
+public struct UserChanges: Sendable {
+    public var firstName: String?
+    public var lastName: String?
+    public var passwordHash: String?
+    public var orgRole: OrgRole?
+    /// When the change happens (ends sessions at this instant when the password changes).
+    public var now: Date
+
+    public init(firstName: String? = nil, lastName: String? = nil, passwordHash: String? = nil, orgRole: OrgRole? = nil, now: Date) {
+        self.firstName = firstName
+        self.lastName = lastName
+        self.passwordHash = passwordHash
+        self.orgRole = orgRole
+        self.now = now
+    }
 }
 
 extension CisternError {
+    public static let userNotFoundInOrganization = CisternError(.notFound, message: "User not found")
+    public static let lastOwner = CisternError(
+        .badRequest, message: "The organization's last OWNER cannot be demoted or deleted"
+    )
     public static let emailAlreadyUsed = CisternError(
         .conflict, code: "EMAIL_ALREADY_USED", message: "An account with this e-mail address already exists"
     )

@@ -54,12 +54,14 @@ extension Migration {
                     id TEXT PRIMARY KEY,
                     org_id TEXT NOT NULL REFERENCES organizations (id),
                     name TEXT NOT NULL,
+                    name_key TEXT NOT NULL,
                     is_default BOOLEAN NOT NULL DEFAULT FALSE,
                     created_at BIGINT NOT NULL,
                     deleted_at BIGINT
                 )
                 """,
-                "CREATE INDEX workspaces_org ON workspaces (org_id)",
+                // Workspace names are unique among an organization's live workspaces, whatever their case.
+                "CREATE UNIQUE INDEX workspaces_name_live ON workspaces (org_id, name_key) WHERE deleted_at IS NULL",
                 """
                 CREATE TABLE workspace_members (
                     workspace_id TEXT NOT NULL REFERENCES workspaces (id),

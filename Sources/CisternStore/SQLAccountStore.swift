@@ -16,30 +16,19 @@ public struct SQLAccountStore: AccountStore {
         let workspace = registration.defaultWorkspace
         do {
             try await self.database.transaction { sql in
-                let taken = try await sql.raw(
-                    "SELECT id FROM users WHERE email_key = \(bind: Self.emailKey(owner.email)) AND deleted_at IS NULL"
-                ).first()
-                guard taken == nil else { throw CisternError.emailAlreadyUsed }
+                try await Self.requireFreeEmail(owner.email, sql)
                 try await sql.raw(
                     """
                     INSERT INTO organizations (id, name, created_at)
                     VALUES (\(bind: org.id.stored), \(bind: org.name), \(bind: org.createdAt.millisecondsSince1970))
                     """
                 ).run()
+                try await Self.insert(owner, passwordHash: registration.passwordHash, sql)
                 try await sql.raw(
                     """
-                    INSERT INTO users (id, org_id, email, email_key, password_hash, first_name, last_name, org_role,
-                                       validated, active, created_at)
-                    VALUES (\(bind: owner.id.stored), \(bind: org.id.stored), \(bind: owner.email), \(bind: Self.emailKey(owner.email)),
-                            \(bind: registration.passwordHash), \(bind: owner.firstName), \(bind: owner.lastName),
-                            \(bind: owner.orgRole.rawValue), \(bind: owner.validated), \(bind: owner.active),
-                            \(bind: owner.createdAt.millisecondsSince1970))
-                    """
-                ).run()
-                try await sql.raw(
-                    """
-                    INSERT INTO workspaces (id, org_id, name, is_default, created_at)
-                    VALUES (\(bind: workspace.id.stored), \(bind: org.id.stored), \(bind: workspace.name), \(bind: true),
+                    INSERT INTO workspaces (id, org_id, name, name_key, is_default, created_at)
+                    VALUES (\(bind: workspace.id.stored), \(bind: org.id.stored), \(bind: workspace.name),
+                            \(bind: NameKey.of(workspace.name)), \(bind: true),
                             \(bind: workspace.createdAt.millisecondsSince1970))
                     """
                 ).run()
@@ -78,8 +67,121 @@ public struct SQLAccountStore: AccountStore {
         }
     }
 
-    /// The form of an e-mail address that uniqueness and sign-in compare.
-    static func emailKey(_ email: String) -> String {
-        email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    public func users(orgId: UUID) async throws -> [User] {
+        try await self.database.withConnection { sql in
+            try await sql.raw(
+                """
+                SELECT \(Columns.user("users")) FROM users
+                WHERE users.org_id = \(bind: orgId.stored) AND users.deleted_at IS NULL
+                ORDER BY users.created_at, users.id
+                """
+            ).all().map { try $0.user() }
+        }
     }
+
+    public func createUser(_ user: User, passwordHash: String) async throws {
+        do {
+            try await self.database.transaction { sql in
+                try await Self.requireFreeEmail(user.email, sql)
+                try await Self.insert(user, passwordHash: passwordHash, sql)
+            }
+        } catch let error where self.database.isUniqueViolation(error) {
+            throw CisternError.emailAlreadyUsed
+        }
+    }
+
+    public func updateUser(
+        id: UUID, orgId: UUID, changes: UserChanges, authorize: @Sendable (User) throws -> Void
+    ) async throws -> (before: User, after: User) {
+        try await self.database.transaction { sql in
+            let before = try await Self.liveUser(id: id, orgId: orgId, sql)
+            try authorize(before)
+            var after = before
+            after.firstName = changes.firstName ?? before.firstName
+            after.lastName = changes.lastName ?? before.lastName
+            after.orgRole = changes.orgRole ?? before.orgRole
+            if before.orgRole == .owner, after.orgRole != .owner {
+                try await Self.requireAnotherOwner(orgId: orgId, sql)
+            }
+            try await sql.raw(
+                """
+                UPDATE users SET first_name = \(bind: after.firstName), last_name = \(bind: after.lastName),
+                                 org_role = \(bind: after.orgRole.rawValue)
+                WHERE id = \(bind: id.stored)
+                """
+            ).run()
+            if let passwordHash = changes.passwordHash {
+                try await sql.raw("UPDATE users SET password_hash = \(bind: passwordHash) WHERE id = \(bind: id.stored)").run()
+                try await Self.endSessions(userId: id, now: changes.now, sql)
+            }
+            return (before, after)
+        }
+    }
+
+    public func deleteUser(id: UUID, orgId: UUID, now: Date, authorize: @Sendable (User) throws -> Void) async throws {
+        try await self.database.transaction { sql in
+            let user = try await Self.liveUser(id: id, orgId: orgId, sql)
+            try authorize(user)
+            if user.orgRole == .owner {
+                try await Self.requireAnotherOwner(orgId: orgId, sql)
+            }
+            try await sql.raw("UPDATE users SET deleted_at = \(bind: now.millisecondsSince1970) WHERE id = \(bind: id.stored)").run()
+            try await Self.endSessions(userId: id, now: now, sql)
+        }
+    }
+
+    /// Refuses an address that a live account already uses. The unique index stands behind this
+    /// check for requests that race past it.
+    private static func requireFreeEmail(_ email: String, _ sql: any SQLDatabase) async throws {
+        let taken = try await sql.raw("SELECT id FROM users WHERE email_key = \(bind: Self.emailKey(email)) AND deleted_at IS NULL").first()
+        guard taken == nil else { throw CisternError.emailAlreadyUsed }
+    }
+
+    private static func insert(_ user: User, passwordHash: String, _ sql: any SQLDatabase) async throws {
+        try await sql.raw(
+            """
+            INSERT INTO users (id, org_id, email, email_key, password_hash, first_name, last_name, org_role,
+                               validated, active, created_at)
+            VALUES (\(bind: user.id.stored), \(bind: user.orgId.stored), \(bind: user.email), \(bind: Self.emailKey(user.email)),
+                    \(bind: passwordHash), \(bind: user.firstName), \(bind: user.lastName),
+                    \(bind: user.orgRole.rawValue), \(bind: user.validated), \(bind: user.active),
+                    \(bind: user.createdAt.millisecondsSince1970))
+            """
+        ).run()
+    }
+
+    private static func liveUser(id: UUID, orgId: UUID, _ sql: any SQLDatabase) async throws -> User {
+        guard
+            let row = try await sql.raw(
+                """
+                SELECT \(Columns.user("users")) FROM users
+                WHERE users.id = \(bind: id.stored) AND users.org_id = \(bind: orgId.stored) AND users.deleted_at IS NULL
+                """
+            ).first()
+        else { throw CisternError.userNotFoundInOrganization }
+        return try row.user()
+    }
+
+    /// Refuses unless the organization has an OWNER besides the one about to go.
+    private static func requireAnotherOwner(orgId: UUID, _ sql: any SQLDatabase) async throws {
+        let row = try await sql.raw(
+            """
+            SELECT COUNT(*) AS owners FROM users
+            WHERE org_id = \(bind: orgId.stored) AND org_role = \(bind: OrgRole.owner.rawValue) AND deleted_at IS NULL
+            """
+        ).first()
+        guard let row, try row.decode(column: "owners", as: Int.self) > 1 else { throw CisternError.lastOwner }
+    }
+
+    private static func endSessions(userId: UUID, now: Date, _ sql: any SQLDatabase) async throws {
+        try await sql.raw(
+            """
+            UPDATE sessions SET revoked_at = \(bind: now.millisecondsSince1970)
+            WHERE user_id = \(bind: userId.stored) AND revoked_at IS NULL
+            """
+        ).run()
+    }
+
+    /// The form of an e-mail address that uniqueness and sign-in compare.
+    static func emailKey(_ email: String) -> String { NameKey.of(email) }
 }

@@ -44,6 +44,25 @@ extension SQLRow {
         )
     }
 
+    /// A `workspaces` row, selected with the column list `Columns.workspace` under `prefix`.
+    func workspace(prefix: String = "w_") throws -> Workspace {
+        Workspace(
+            id: try self.uuid("\(prefix)id"),
+            orgId: try self.uuid("\(prefix)org_id"),
+            name: try self.decode(column: "\(prefix)name", as: String.self),
+            isDefault: try self.decode(column: "\(prefix)is_default", as: Bool.self),
+            createdAt: try self.date("\(prefix)created_at")
+        )
+    }
+
+    func workspaceRole(_ column: String) throws -> WorkspaceRole {
+        let raw = try self.decode(column: column, as: String.self)
+        guard let role = WorkspaceRole(rawValue: raw) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(column) holds unknown role \(raw)"))
+        }
+        return role
+    }
+
     /// A `sessions` row, selected with the column list `Session.columns` under `prefix`.
     func session(prefix: String = "s_") throws -> Session {
         Session(
@@ -67,6 +86,11 @@ extension UUID {
 enum Columns {
     static func user(_ table: String, prefix: String = "u_") -> SQLQueryString {
         let names = ["id", "org_id", "email", "first_name", "last_name", "org_role", "validated", "active", "created_at", "deleted_at"]
+        return SQLQueryString(names.map { "\(table).\($0) AS \(prefix)\($0)" }.joined(separator: ", "))
+    }
+
+    static func workspace(_ table: String, prefix: String = "w_") -> SQLQueryString {
+        let names = ["id", "org_id", "name", "is_default", "created_at"]
         return SQLQueryString(names.map { "\(table).\($0) AS \(prefix)\($0)" }.joined(separator: ", "))
     }
 

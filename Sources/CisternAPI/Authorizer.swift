@@ -1,0 +1,30 @@
+import CisternCore
+import CisternStore
+import Foundation
+
+/// Applies `AccessPolicy` for controllers: loads the facts the policy needs and turns its answer
+/// into the contract's errors.
+struct Authorizer: Sendable {
+    let workspaces: any WorkspaceStore
+
+    static let insufficientPermissions = CisternError(.forbidden, message: "Insufficient permissions")
+
+    /// Returns when `principal` may perform the workspace action `action` in `workspaceId`; throws
+    /// `notFound` when they cannot see the workspace, 403 when they see it but lack the role.
+    @discardableResult
+    func require(
+        _ action: Action, in workspaceId: UUID, by principal: Principal, notFound: CisternError = .workspaceNotFound
+    ) async throws -> WorkspaceAccess {
+        let access = try await self.workspaces.access(workspaceId: workspaceId, userId: principal.userId)
+        switch AccessPolicy.decide(principal, action, in: access) {
+        case .allowed: return access!
+        case .notFound: throw notFound
+        case .forbidden: throw Self.insufficientPermissions
+        }
+    }
+
+    /// Returns when `principal` may perform the organization-level action `action`; 403 otherwise.
+    func require(_ action: Action, by principal: Principal, message: String = "Insufficient permissions") throws {
+        guard AccessPolicy.decide(principal, action) == .allowed else { throw CisternError(.forbidden, message: message) }
+    }
+}

@@ -1,0 +1,81 @@
+import CisternAPI
+import Foundation
+import HTTPTypes
+import Testing
+
+/// Every actor against every workspace and user action, through HTTP, with the exact status.
+/// Later endpoints add their rows to `MatrixRow.all`.
+@Suite("Authorization matrix")
+struct AuthorizationMatrixTests {
+    @Test(arguments: MatrixRow.all, Actor.allCases)
+    func statusFollowsThePolicy(row: MatrixRow, actor: Actor) async throws {
+        try await TestApp().run { api in
+            let world = try await World.build(api)
+            let request = row.request(world)
+            let response = try await api.request(request.method, request.uri, json: request.body, token: world.tokens[actor]!)
+            let expected = row.expected[Actor.allCases.firstIndex(of: actor)!]
+            #expect(response.status.code == expected, "\(row.name) as \(actor): \(response.text)")
+            if response.status.code >= 400 {
+                #expect(response["success"] as? Bool == false)
+            }
+        }
+    }
+}
+
+/// One action and the status each actor gets, in `Actor.allCases` order:
+/// owner, administrators, workspaces, billing, plainUser, readMember, writeMember, adminMember, foreignOwner.
+struct MatrixRow: Sendable, CustomTestStringConvertible {
+    let name: String
+    let expected: [Int]
+    let request: @Sendable (World) -> (method: HTTPRequest.Method, uri: String, body: [String: any Sendable]?)
+
+    var testDescription: String { self.name }
+
+    static let all: [MatrixRow] = [
+        // Workspaces
+        MatrixRow(name: "GET /workspace/{id}", expected: [200, 200, 200, 404, 404, 200, 200, 200, 404]) {
+            (.get, "/workspace/\($0.projectId)", nil)
+        },
+        MatrixRow(name: "PUT /workspace/{id}", expected: [200, 200, 200, 404, 404, 403, 403, 200, 404]) {
+            (.put, "/workspace/\($0.projectId)", ["name": "Renamed"])
+        },
+        MatrixRow(name: "DELETE /workspace/{id}", expected: [200, 200, 200, 404, 404, 403, 403, 200, 404]) {
+            (.delete, "/workspace/\($0.projectId)", nil)
+        },
+        MatrixRow(name: "POST /workspace/{id}/users", expected: [200, 200, 200, 404, 404, 403, 403, 200, 404]) {
+            (.post, "/workspace/\($0.projectId)/users", ["userId": $0.outsiderId, "role": "READ"])
+        },
+        MatrixRow(name: "PUT /workspace/{id}/users/{userId}", expected: [200, 200, 200, 404, 404, 403, 403, 200, 404]) {
+            (.put, "/workspace/\($0.projectId)/users/\($0.targetId)", ["role": "WRITE"])
+        },
+        MatrixRow(name: "DELETE /workspace/{id}/users/{userId}", expected: [200, 200, 200, 404, 404, 403, 403, 200, 404]) {
+            (.delete, "/workspace/\($0.projectId)/users/\($0.targetId)", nil)
+        },
+        MatrixRow(name: "POST /workspace", expected: [201, 201, 201, 403, 403, 403, 403, 403, 201]) { _ in
+            (.post, "/workspace", ["name": "Another"])
+        },
+        MatrixRow(name: "GET /workspace", expected: [200, 200, 200, 200, 200, 200, 200, 200, 200]) { _ in
+            (.get, "/workspace", nil)
+        },
+        // Organization users and roles
+        MatrixRow(name: "GET /organization/users", expected: [200, 200, 200, 403, 403, 403, 403, 403, 200]) { _ in
+            (.get, "/organization/users", nil)
+        },
+        MatrixRow(name: "POST /organization/users", expected: [201, 201, 201, 403, 403, 403, 403, 403, 201]) { _ in
+            (.post, "/organization/users", ["email": "new-\(UUID().uuidString.prefix(8))@a.example", "password": "Passw0rd!",
+                                            "firstName": "N", "lastName": "U"])
+        },
+        MatrixRow(name: "GET /organization/users/{id}", expected: [200, 200, 200, 403, 403, 403, 403, 403, 404]) {
+            (.get, "/organization/users/\($0.targetId)", nil)
+        },
+        MatrixRow(name: "PUT /organization/users/{id}", expected: [200, 200, 200, 403, 403, 403, 403, 403, 404]) {
+            (.put, "/organization/users/\($0.targetId)", ["lastName": "Changed"])
+        },
+        MatrixRow(name: "DELETE /organization/users/{id}", expected: [200, 200, 200, 403, 403, 403, 403, 403, 404]) {
+            (.delete, "/organization/users/\($0.targetId)", nil)
+        },
+        MatrixRow(name: "PUT /user/{id}/role", expected: [200, 200, 200, 403, 403, 403, 403, 403, 404]) {
+            (.put, "/user/\($0.targetId)/role", ["orgRole": 1])
+        },
+    ]
+}

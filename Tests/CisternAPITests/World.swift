@@ -1,0 +1,75 @@
+import CisternAPI
+import Foundation
+import Testing
+
+/// Everyone the authorization matrix acts as.
+enum Actor: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case owner, administrators, workspaces, billing, plainUser, readMember, writeMember, adminMember, foreignOwner
+    var testDescription: String { self.rawValue }
+}
+
+/// One organization with a user of every organization role and of every membership role in a
+/// workspace `project`, plus a second organization's owner.
+struct World: Sendable {
+    let api: APIClient
+    let tokens: [Actor: String]
+    let userIds: [Actor: String]
+    let orgId: String
+    let projectId: String
+    let defaultWorkspaceId: String
+    /// A USER and READ member of `project`, the object of member and user management actions.
+    let targetId: String
+    /// A USER with no membership, for adding to `project`.
+    let outsiderId: String
+
+    static func build(_ api: APIClient) async throws -> World {
+        let owner = try await api.register(email: "owner-\(UUID().uuidString.prefix(6))@a.example", company: "A")
+        var tokens: [Actor: String] = [.owner: owner.accessToken]
+        var ids: [Actor: String] = [.owner: owner.userId]
+        let roles: [(Actor, Int)] = [
+            (.administrators, 254), (.workspaces, 2), (.billing, 1), (.plainUser, 0), (.readMember, 0), (.writeMember, 0), (.adminMember, 0),
+        ]
+        for (actor, role) in roles {
+            let user = try await api.createUser(as: owner.accessToken, role: role)
+            ids[actor] = user.id
+            tokens[actor] = user.token
+        }
+        let target = try await api.createUser(as: owner.accessToken, role: 0)
+        let outsider = try await api.createUser(as: owner.accessToken, role: 0)
+        let created = try await api.request(.post, "/workspace", json: ["name": "Project"], token: owner.accessToken)
+        let projectId = try #require((created["workspace"] as? [String: Any])?["id"] as? String)
+        for (actor, role) in [(Actor.readMember, "READ"), (.writeMember, "WRITE"), (.adminMember, "ADMIN")] {
+            try await api.addMember(ids[actor]!, role: role, to: projectId, as: owner.accessToken)
+        }
+        try await api.addMember(target.id, role: "READ", to: projectId, as: owner.accessToken)
+        let foreign = try await api.register(email: "foreign-\(UUID().uuidString.prefix(6))@b.example", company: "B")
+        tokens[.foreignOwner] = foreign.accessToken
+        ids[.foreignOwner] = foreign.userId
+        let list = try await api.request(.get, "/workspace", token: owner.accessToken)
+        let defaultId = try #require((list["workspaces"] as? [[String: Any]])?.first { $0["default"] as? Bool == true }?["id"] as? String)
+        return World(
+            api: api, tokens: tokens, userIds: ids, orgId: owner.orgId, projectId: projectId, defaultWorkspaceId: defaultId,
+            targetId: target.id, outsiderId: outsider.id
+        )
+    }
+}
+
+extension APIClient {
+    /// Creates a user in the caller's organization and logs them in.
+    func createUser(as token: String, role: Int, password: String = "Passw0rd!") async throws -> (id: String, token: String, email: String) {
+        let email = "user-\(UUID().uuidString.prefix(8))@a.example"
+        let created = try await self.request(
+            .post, "/organization/users",
+            json: ["email": email, "password": password, "firstName": "U", "lastName": "\(role)", "orgRole": role], token: token
+        )
+        #expect(created.status == .created, "\(created.text)")
+        let id = try #require((created["data"] as? [String: Any])?["id"] as? String)
+        let login = try await self.login(email: email, password: password)
+        return (id, try #require(login.string("accessToken")), email)
+    }
+
+    func addMember(_ userId: String, role: String, to workspaceId: String, as token: String) async throws {
+        let response = try await self.request(.post, "/workspace/\(workspaceId)/users", json: ["userId": userId, "role": role], token: token)
+        #expect(response.status == .ok, "\(response.text)")
+    }
+}
