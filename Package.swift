@@ -94,6 +94,12 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "CisternProvidersTests",
+            dependencies: ["CisternProviders", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            exclude: ["Fixtures"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "CisternAPITests",
             dependencies: [
                 "CisternAPI",
