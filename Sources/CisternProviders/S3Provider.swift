@@ -1,0 +1,170 @@
+import AsyncHTTPClient
+import CisternCore
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// S3 and S3-compatible providers, over AsyncHTTPClient with SigV4 header signing.
+///
+/// Addressing: a bucket with a custom `endpoint` is addressed path-style (`endpoint/bucket/key`),
+/// which every S3-compatible service accepts; a bucket on AWS itself (no endpoint) is addressed
+/// virtual-hosted (`bucket.s3.region.amazonaws.com/key`) when its name allows, else path-style.
+public struct S3Provider: StorageProvider {
+    let http: HTTPClient
+    /// The most one request may take, connection included.
+    let timeout: TimeAmount
+
+    public init(http: HTTPClient, timeout: TimeAmount = .seconds(5)) {
+        self.http = http
+        self.timeout = timeout
+    }
+
+    public func probe(_ connection: BucketConnection) async -> ProbeResult {
+        let start = ContinuousClock.now
+        func result(_ status: BucketStatus, _ reason: String) -> ProbeResult {
+            let elapsed = ContinuousClock.now - start
+            let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            return ProbeResult(status: status, latencyMs: Int(milliseconds), reason: reason)
+        }
+        do {
+            let response = try await self.send("GET", connection, query: [("list-type", "2"), ("max-keys", "1")])
+            if let failure = Self.failure(response) { return result(failure.status, failure.reason) }
+            return result(.online, "listed the bucket")
+        } catch let error as ProviderError {
+            return result(error.status, error.reason)
+        } catch {
+            return result(.offline, Self.describe(error))
+        }
+    }
+
+    public func hasObjects(_ connection: BucketConnection, prefix: String) async throws -> Bool {
+        let response = try await self.send("GET", connection, query: [("list-type", "2"), ("prefix", prefix), ("max-keys", "1")])
+        if let failure = Self.failure(response) { throw failure }
+        if let count = XMLText.first("KeyCount", in: response.body).flatMap(Int.init) { return count > 0 }
+        return XMLText.first("Key", in: response.body) != nil
+    }
+
+    /// A response: status, headers and at most 64 KiB of body.
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: String
+    }
+
+    /// Sends one signed request to the bucket (or to `key` in it) and reads the answer.
+    public func send(
+        _ method: String, _ connection: BucketConnection, key: String? = nil, query: [(String, String)] = [],
+        headers: [(String, String)] = [], body: Data = Data()
+    ) async throws -> Response {
+        var signing = try Self.request(method, connection, key: key, query: query)
+        signing.headers = headers.map { (name: $0.0, value: $0.1) }
+        signing.payloadSHA256 = SigV4Signer.hex(SHA256.hash(data: body))
+        let signed = SigV4Signer.sign(
+            signing, accessKey: connection.key, secret: connection.secret, region: connection.region ?? S3Provider.defaultRegion,
+            date: Date()
+        )
+        var request = HTTPClientRequest(url: signing.url)
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in signing.headers { request.headers.add(name: name, value: value) }
+        for (name, value) in signed { request.headers.add(name: name, value: value) }
+        if !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }
+        do {
+            let response = try await self.http.execute(request, timeout: self.timeout)
+            let bytes = try await response.body.collect(upTo: 64 * 1024)
+            return Response(
+                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                body: String(buffer: bytes)
+            )
+        } catch let error as NIOTooManyBytesError {
+            throw ProviderError(status: .offline, reason: "answer too large (\(error))")
+        } catch {
+            throw ProviderError(status: .offline, reason: Self.describe(error))
+        }
+    }
+
+    public static let defaultRegion = "us-east-1"
+
+    /// Where a request for `connection` (and `key`) goes: host, port and decoded path.
+    static func request(_ method: String, _ connection: BucketConnection, key: String?, query: [(String, String)]) throws
+        -> SigV4Request
+    {
+        let region = connection.region ?? Self.defaultRegion
+        let objectPath = key.map { "/" + $0 } ?? ""
+        let queryItems = query.map { (name: $0.0, value: $0.1) }
+        if let endpoint = connection.endpoint {
+            guard let url = URLComponents(string: endpoint), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                let host = url.host, !host.isEmpty
+            else { throw ProviderError(status: .disconnected, reason: "endpoint is not an http(s) URL") }
+            let base = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
+            return SigV4Request(
+                method: method, scheme: scheme, host: host, port: url.port, path: "\(base)/\(connection.bucket)\(objectPath)",
+                query: queryItems
+            )
+        }
+        if Self.isVirtualHostable(connection.bucket) {
+            return SigV4Request(
+                method: method, scheme: "https", host: "\(connection.bucket).s3.\(region).amazonaws.com",
+                path: objectPath.isEmpty ? "/" : objectPath, query: queryItems
+            )
+        }
+        return SigV4Request(
+            method: method, scheme: "https", host: "s3.\(region).amazonaws.com", path: "/\(connection.bucket)\(objectPath)", query: queryItems
+        )
+    }
+
+    /// Whether a bucket name can be a DNS label under TLS: lowercase letters, digits and hyphens, 3 to 63.
+    static func isVirtualHostable(_ bucket: String) -> Bool {
+        (3...63).contains(bucket.count)
+            && bucket.allSatisfy { ($0.isASCII && $0.isLowercase) || $0.isNumber || $0 == "-" }
+            && !bucket.hasPrefix("-") && !bucket.hasSuffix("-")
+    }
+
+    /// The status and reason of a response that is not a success, or nil for a success.
+    static func failure(_ response: Response) -> ProviderError? {
+        switch response.status {
+        case 200..<300:
+            return nil
+        case 300..<400:
+            let code = XMLText.first("Code", in: response.body) ?? "HTTP \(response.status)"
+            return ProviderError(status: .disconnected, reason: "\(code): the bucket answers at another endpoint or region")
+        case 400..<500:
+            return ProviderError(status: .disconnected, reason: Self.explain(response))
+        default:
+            return ProviderError(status: .offline, reason: Self.explain(response))
+        }
+    }
+
+    /// `Code: Message` from an S3 error document, or the HTTP status.
+    static func explain(_ response: Response) -> String {
+        guard let code = XMLText.first("Code", in: response.body) else { return "HTTP \(response.status)" }
+        let message = XMLText.first("Message", in: response.body).map { ": \($0)" } ?? ""
+        return String("\(code)\(message)".prefix(300))
+    }
+
+    /// A short description of a transport failure.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout: return "timed out"
+            case .connectTimeout: return "connection timed out"
+            default: return String("\(error)".prefix(200))
+            }
+        }
+        let text = "\(error)"
+        if text.contains("Connection refused") { return "connection refused" }
+        return String(text.prefix(200))
+    }
+}
+
+/// Just enough XML reading for S3 answers: the text of the first element with a name.
+enum XMLText {
+    static func first(_ element: String, in xml: String) -> String? {
+        guard let open = xml.range(of: "<\(element)>"), let close = xml.range(of: "</\(element)>", range: open.upperBound..<xml.endIndex)
+        else { return nil }
+        return String(xml[open.upperBound..<close.lowerBound])
+            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
+            .replacingOccurrences(of: "&amp;", with: "&")
+    }
+}

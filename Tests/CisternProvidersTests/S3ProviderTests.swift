@@ -1,0 +1,154 @@
+import AsyncHTTPClient
+import CisternCore
+@testable import CisternProviders
+import Foundation
+import Testing
+
+/// The S3 client against a real S3 server that verifies signatures.
+@Suite("S3 provider")
+struct S3ProviderTests {
+    @Test func aReachableBucketWithValidCredentialsIsOnline() async throws {
+        try await withS3Provider { provider in
+            let name = S3TestServer.uniqueBucketName()
+            try await S3TestServer.createBucket(name, with: provider)
+            let result = await provider.probe(try S3TestServer.connection(bucket: name))
+            #expect(result.status == .online, "\(result.reason)")
+            #expect(result.latencyMs >= 0 && result.latencyMs < 5000)
+        }
+    }
+
+    @Test func aWrongSecretIsDisconnectedAndTheReasonNeverHoldsTheSecret() async throws {
+        try await withS3Provider { provider in
+            let name = S3TestServer.uniqueBucketName()
+            try await S3TestServer.createBucket(name, with: provider)
+            var connection = try S3TestServer.connection(bucket: name)
+            connection.secret = SecretValue("definitely-not-the-secret-0123456789")
+            let result = await provider.probe(connection)
+            #expect(result.status == .disconnected)
+            #expect(!result.reason.contains("definitely-not-the-secret"))
+            #expect(!result.reason.isEmpty)
+        }
+    }
+
+    @Test func anUnknownAccessKeyIsDisconnected() async throws {
+        try await withS3Provider { provider in
+            var connection = try S3TestServer.connection(bucket: "cistern-readiness")
+            connection.key = "AKIDNOBODYKNOWSTHIS1"
+            #expect(await provider.probe(connection).status == .disconnected)
+        }
+    }
+
+    @Test func aMissingBucketIsDisconnected() async throws {
+        try await withS3Provider { provider in
+            let result = await provider.probe(try S3TestServer.connection(bucket: S3TestServer.uniqueBucketName()))
+            #expect(result.status == .disconnected)
+            #expect(result.reason.contains("NoSuchBucket"), "\(result.reason)")
+        }
+    }
+
+    @Test func aClosedPortIsOfflineQuickly() async throws {
+        try await withS3Provider { provider in
+            var connection = try S3TestServer.connection(bucket: "any")
+            connection.endpoint = "http://127.0.0.1:\(try closedPort())"
+            let result = await provider.probe(connection)
+            #expect(result.status == .offline)
+            #expect(result.reason == "connection refused", "\(result.reason)")
+            #expect(result.latencyMs < 2000)
+        }
+    }
+
+    @Test func anEndpointThatNeverAnswersIsOfflineWithinTheTimeout() async throws {
+        let silent = try SilentListener()
+        defer { silent.close() }
+        try await withS3Provider(timeout: 1) { provider in
+            var connection = try S3TestServer.connection(bucket: "any")
+            connection.endpoint = "http://127.0.0.1:\(silent.port)"
+            let start = ContinuousClock.now
+            let result = await provider.probe(connection)
+            #expect(result.status == .offline)
+            #expect(result.reason.contains("timed out"), "\(result.reason)")
+            #expect(ContinuousClock.now - start < .seconds(3))
+        }
+    }
+
+    @Test func hasObjectsLooksUnderThePrefixOnly() async throws {
+        try await withS3Provider { provider in
+            let name = S3TestServer.uniqueBucketName()
+            try await S3TestServer.createBucket(name, with: provider)
+            try await S3TestServer.putObject("team a/report 1.txt", in: name, with: provider)
+            let connection = try S3TestServer.connection(bucket: name)
+            #expect(try await provider.hasObjects(connection, prefix: "team a/"))
+            #expect(try await provider.hasObjects(connection, prefix: "team b/") == false)
+            #expect(try await provider.hasObjects(connection, prefix: ""))
+        }
+    }
+
+    @Test func hasObjectsOnAMissingBucketThrowsTheProvidersAnswer() async throws {
+        try await withS3Provider { provider in
+            await #expect(throws: ProviderError.self) {
+                try await provider.hasObjects(try S3TestServer.connection(bucket: S3TestServer.uniqueBucketName()), prefix: "x/")
+            }
+        }
+    }
+
+    @Test func serverErrorsAreOfflineAndRefusalsDisconnected() {
+        let unavailable = S3Provider.Response(status: 503, headers: [], body: "<Error><Code>SlowDown</Code><Message>Reduce</Message></Error>")
+        #expect(S3Provider.failure(unavailable)?.status == .offline)
+        #expect(S3Provider.failure(unavailable)?.reason == "SlowDown: Reduce")
+        let denied = S3Provider.Response(status: 403, headers: [], body: "")
+        #expect(S3Provider.failure(denied)?.status == .disconnected)
+        #expect(S3Provider.failure(denied)?.reason == "HTTP 403")
+        let moved = S3Provider.Response(status: 301, headers: [], body: "<Error><Code>PermanentRedirect</Code></Error>")
+        #expect(S3Provider.failure(moved)?.status == .disconnected)
+        #expect(S3Provider.failure(S3Provider.Response(status: 200, headers: [], body: "")) == nil)
+    }
+
+    @Test func addressingFollowsTheEndpointAndTheBucketName() throws {
+        func url(_ bucket: String, endpoint: String?, region: String? = "eu-west-1", key: String? = nil) throws -> String {
+            let connection = BucketConnection(storageType: .s3, bucket: bucket, key: "k", secret: SecretValue("s"), endpoint: endpoint, region: region)
+            return try S3Provider.request("GET", connection, key: key, query: []).url
+        }
+        #expect(try url("my-bucket", endpoint: nil) == "https://my-bucket.s3.eu-west-1.amazonaws.com/")
+        #expect(try url("my-bucket", endpoint: nil, key: "a b.txt") == "https://my-bucket.s3.eu-west-1.amazonaws.com/a%20b.txt")
+        #expect(try url("my.dotted.bucket", endpoint: nil) == "https://s3.eu-west-1.amazonaws.com/my.dotted.bucket")
+        #expect(try url("b", endpoint: nil, region: nil) == "https://s3.us-east-1.amazonaws.com/b")
+        #expect(try url("b1", endpoint: "http://127.0.0.1:8333") == "http://127.0.0.1:8333/b1")
+        #expect(try url("b1", endpoint: "https://gateway.storjshare.io/") == "https://gateway.storjshare.io/b1")
+        #expect(try url("b1", endpoint: "https://example.com/s3", key: "k") == "https://example.com/s3/b1/k")
+        #expect(throws: ProviderError.self) { try url("b1", endpoint: "ftp://example.com") }
+    }
+}
+
+/// A port nothing listens on.
+func closedPort() throws -> Int {
+    let listener = try SilentListener()
+    let port = listener.port
+    listener.close()
+    return port
+}
+
+/// A TCP socket that accepts connections (through the kernel's backlog) but never answers.
+final class SilentListener: @unchecked Sendable {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
+        guard bound == 0, listen(descriptor, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        self.descriptor = descriptor
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() {
+        _ = Glibc.close(descriptor)
+    }
+}
