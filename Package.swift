@@ -66,6 +66,7 @@ let package = Package(
                 "CisternCore",
                 "CisternStore",
                 "CisternProviders",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -83,6 +84,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Helpers the test targets share: the real S3 server the tests talk to, and listeners that never answer.
+        .target(
+            name: "CisternTestSupport",
+            dependencies: ["CisternCore", "CisternProviders", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: testSwiftSettings
+        ),
         .testTarget(
             name: "CisternCoreTests",
             dependencies: ["CisternCore"],
@@ -95,7 +102,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CisternProvidersTests",
-            dependencies: ["CisternProviders", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["CisternProviders", "CisternTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             exclude: ["Fixtures"],
             swiftSettings: testSwiftSettings
         ),
@@ -104,6 +111,7 @@ let package = Package(
             dependencies: [
                 "CisternAPI",
                 "CisternStore",
+                "CisternTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "SQLKit", package: "sql-kit"),

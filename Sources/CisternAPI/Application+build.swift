@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import CisternCore
+import CisternProviders
 import CisternStore
 import Foundation
 import Hummingbird
@@ -18,27 +20,37 @@ public func buildApplication(
 
     let dataDirectory = try DataDirectory.prepare(configuration, logger: logger)
     let database = try await Database.openSQLite(path: dataDirectory.databasePath, logger: logger)
+    let http = ProviderHTTPClient.make()
     do {
         try await Migrator(database: database).migrate(now: timeSource.now, logger: logger)
         logger.info(
             "storage ready",
             metadata: ["dataDirectory": "\(dataDirectory.path)", "database": "\(database.engine.rawValue):\(database.location)"]
         )
-        let router = try await buildRouter(configuration, dataDirectory: dataDirectory, database: database, timeSource: timeSource)
+        let providers = ProviderRegistry([.s3: S3Provider(http: http, timeout: .seconds(Int64(configuration.providerTimeout)))])
+        let router = try await buildRouter(
+            configuration, dataDirectory: dataDirectory, database: database, providers: providers, timeSource: timeSource
+        )
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cistern"),
-            services: [DatabaseService(database: database)],
+            // Stopped in reverse order, after the server: the HTTP client, then the database.
+            services: [
+                ShutdownService { try await database.close() },
+                ShutdownService { try await http.shutdown() },
+            ],
             logger: logger
         )
     } catch {
+        try? await http.shutdown()
         try? await database.close()
         throw error
     }
 }
 
 func buildRouter(
-    _ configuration: CisternConfiguration, dataDirectory: DataDirectory, database: Database, timeSource: any TimeSource
+    _ configuration: CisternConfiguration, dataDirectory: DataDirectory, database: Database, providers: ProviderRegistry,
+    timeSource: any TimeSource
 ) async throws -> Router<AppRequestContext> {
     let tokens = await TokenService(
         signingKey: dataDirectory.jwtKey, accessTokenLifetime: configuration.accessTokenLifetime,
@@ -68,16 +80,22 @@ func buildRouter(
     OrganizationController(accounts: accounts, passwords: passwords, authorizer: authorizer, timeSource: timeSource)
         .addRoutes(to: authenticated)
     WorkspaceController(workspaces: workspaces, authorizer: authorizer, timeSource: timeSource).addRoutes(to: authenticated)
+    BucketController(
+        buckets: SQLBucketStore(database: database), authorizer: authorizer, sealer: SecretSealer(current: dataDirectory.masterKey),
+        providers: providers, validateAtProvider: configuration.validateBuckets,
+        bucketsPerOrganization: configuration.bucketsPerOrganization, timeSource: timeSource
+    ).addRoutes(to: authenticated)
     return router
 }
 
-/// Closes the database once the server has stopped serving.
-struct DatabaseService: Service {
-    let database: Database
+/// Waits for graceful shutdown, then releases a long-lived resource (the database pool, the
+/// HTTP client). Listed before the server, so it runs after the server has stopped serving.
+struct ShutdownService: Service {
+    let release: @Sendable () async throws -> Void
 
     func run() async throws {
         try? await gracefulShutdown()
-        try await self.database.close()
+        try await self.release()
     }
 }
 

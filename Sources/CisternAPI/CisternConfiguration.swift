@@ -21,6 +21,13 @@ public struct CisternConfiguration: Sendable {
     /// bcrypt work factor (4...31); each step doubles the cost of a login.
     public var bcryptCost = 12
     public var logLevel: Logger.Level = .info
+    /// Check a bucket's credentials at its provider before accepting a create or a credential
+    /// change. Off for air-gapped set-ups: the status is then null until checked.
+    public var validateBuckets = true
+    /// At most this many live buckets per organization; nil for no limit.
+    public var bucketsPerOrganization: Int?
+    /// The most one request to a provider may take, in seconds (connecting takes at most 2 of them).
+    public var providerTimeout = 5
 
     public init() {}
 
@@ -59,6 +66,15 @@ public struct CisternConfiguration: Sendable {
         Setting(flag: "bcrypt-cost") { config, value throws(ConfigurationError) in
             config.bcryptCost = try parse(value, as: "bcrypt-cost", range: 4...31)
         },
+        Setting(flag: "validate-buckets") { config, value throws(ConfigurationError) in
+            config.validateBuckets = try parseBool(value, as: "validate-buckets")
+        },
+        Setting(flag: "buckets-per-organization") { config, value throws(ConfigurationError) in
+            config.bucketsPerOrganization = value.lowercased() == "unlimited" ? nil : try parse(value, as: "buckets-per-organization", range: 0...Int(Int32.max))
+        },
+        Setting(flag: "provider-timeout") { config, value throws(ConfigurationError) in
+            config.providerTimeout = try parse(value, as: "provider-timeout", range: 1...300)
+        },
         Setting(flag: "log-level") { config, value throws(ConfigurationError) in
             guard let level = Logger.Level(rawValue: value.lowercased()) else {
                 throw ConfigurationError(setting: "log-level", problem: "must be one of trace, debug, info, notice, warning, error, critical")
@@ -76,6 +92,14 @@ public struct CisternConfiguration: Sendable {
             }
         }
         return configuration
+    }
+
+    private static func parseBool(_ value: String, as setting: String) throws(ConfigurationError) -> Bool {
+        switch value.lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: throw ConfigurationError(setting: setting, problem: "must be true or false, got '\(value)'")
+        }
     }
 
     private static func parse(_ value: String, as setting: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {

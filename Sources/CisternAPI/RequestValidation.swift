@@ -63,3 +63,46 @@ extension Validate {
         return id
     }
 }
+
+extension Validate {
+    /// A provider's container name: no spaces, slashes or control characters.
+    static func bucketName(_ value: String, field: String = "bucket") throws -> String {
+        let name = try text(value, field: field, maxLength: 255)
+        guard !name.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "\\" || $0 == "?" || $0 == "#" }) else {
+            throw CisternError.invalid(field, "must be a bucket name without spaces, slashes, '?' or '#'")
+        }
+        return name
+    }
+
+    static func storageType(_ value: String, field: String = "storageType") throws -> StorageType {
+        guard let type = StorageType(wire: value) else { throw CisternError.invalid(field, "must be one of S3, GCS, BLOB (or AZURE)") }
+        return type
+    }
+
+    /// A secret is kept exactly as given (a PEM key has meaningful newlines), but must not be blank.
+    static func secret(_ value: String, field: String = "secret") throws -> SecretValue {
+        guard !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw CisternError.invalid(field, "must not be empty") }
+        guard value.utf8.count <= 16_384 else { throw CisternError.invalid(field, "must be at most 16384 bytes") }
+        return SecretValue(value)
+    }
+
+    /// An http(s) URL with a host and nothing after the path; empty means none.
+    static func endpoint(_ value: String?, field: String = "endpoint") throws -> String? {
+        guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        let trimmed = try text(value, field: field, maxLength: 2048)
+        guard let url = URLComponents(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil, url.user == nil, url.password == nil
+        else { throw CisternError.invalid(field, "must be an http(s) URL such as https://s3.example.com") }
+        return trimmed
+    }
+
+    /// A region name (`us-east-1`, `auto`, `EU`); empty means none.
+    static func region(_ value: String?, field: String = "region") throws -> String? {
+        guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        let region = try text(value, field: field, maxLength: 64)
+        guard region.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" || $0 == "_" }) else {
+            throw CisternError.invalid(field, "must hold only letters, digits, '-' and '_'")
+        }
+        return region
+    }
+}

@@ -95,6 +95,65 @@ extension Migration {
                 """,
                 "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id)",
             ]
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "buckets",
+            statements: [
+                // The secret is stored only sealed (AES-256-GCM, see SecretSealer), one column per part.
+                // `mirror_repository_id` and `normal_claims` record which repositories use the bucket;
+                // the CHECK makes "a MIRROR repository owns its buckets exclusively" a rule of the
+                // database itself, and the conditional updates that claim a bucket make it race-proof.
+                """
+                CREATE TABLE buckets (
+                    id TEXT PRIMARY KEY,
+                    org_id TEXT NOT NULL REFERENCES organizations (id),
+                    workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+                    name TEXT NOT NULL,
+                    name_key TEXT NOT NULL,
+                    bucket TEXT NOT NULL,
+                    storage_type TEXT NOT NULL,
+                    access_key TEXT NOT NULL,
+                    secret_key_version TEXT NOT NULL,
+                    secret_iv TEXT NOT NULL,
+                    secret_auth_tag TEXT NOT NULL,
+                    secret_message TEXT NOT NULL,
+                    endpoint TEXT,
+                    region TEXT,
+                    status TEXT,
+                    latency_ms INTEGER,
+                    last_status_at BIGINT,
+                    mirror_repository_id TEXT,
+                    normal_claims INTEGER NOT NULL DEFAULT 0,
+                    created_at BIGINT NOT NULL,
+                    deleted_at BIGINT,
+                    CHECK (normal_claims >= 0),
+                    CHECK (mirror_repository_id IS NULL OR normal_claims = 0)
+                )
+                """,
+                "CREATE UNIQUE INDEX buckets_name_live ON buckets (org_id, name_key) WHERE deleted_at IS NULL",
+                "CREATE INDEX buckets_live_by_org ON buckets (org_id, created_at, id) WHERE deleted_at IS NULL",
+                "CREATE INDEX buckets_live_by_workspace ON buckets (workspace_id, created_at, id) WHERE deleted_at IS NULL",
+                // Exactly the rows of GET /bucket/available, in its order: its cost follows what it returns.
+                """
+                CREATE INDEX buckets_available_by_org ON buckets (org_id, created_at, id)
+                WHERE deleted_at IS NULL AND mirror_repository_id IS NULL
+                """,
+                """
+                CREATE INDEX buckets_available_by_workspace ON buckets (workspace_id, created_at, id)
+                WHERE deleted_at IS NULL AND mirror_repository_id IS NULL
+                """,
+                """
+                CREATE TABLE bucket_checks (
+                    bucket_id TEXT NOT NULL REFERENCES buckets (id),
+                    checked_at BIGINT NOT NULL,
+                    status TEXT NOT NULL,
+                    latency_ms INTEGER NOT NULL,
+                    reason TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX bucket_checks_recent ON bucket_checks (bucket_id, checked_at)",
+            ]
+        ),
     ]
 }

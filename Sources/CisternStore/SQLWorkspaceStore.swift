@@ -52,17 +52,7 @@ public struct SQLWorkspaceStore: WorkspaceStore {
     }
 
     public func list(_ scope: ReadScope) async throws -> [WorkspaceDetails] {
-        switch scope {
-        case .organization(let orgId):
-            try await self.fetch(where: "w.org_id = \(bind: orgId.stored)")
-        case .memberships(let orgId, let userId):
-            try await self.fetch(
-                where: """
-                    w.org_id = \(bind: orgId.stored) AND EXISTS (
-                        SELECT 1 FROM workspace_members mine WHERE mine.workspace_id = w.id AND mine.user_id = \(bind: userId.stored))
-                    """
-            )
-        }
+        try await self.fetch(where: scope.condition(organization: "w.org_id", workspace: "w.id"))
     }
 
     public func rename(workspaceId: UUID, to name: String) async throws -> Workspace {
@@ -162,7 +152,7 @@ public struct SQLWorkspaceStore: WorkspaceStore {
     }
 
     /// The tables whose live rows keep a workspace from being deleted.
-    static let contentTables: [String] = []
+    static let contentTables: [String] = ["buckets"]
 
     /// Workspaces matching `condition` (on alias `w`, live only) with their live members.
     private func fetch(where condition: SQLQueryString) async throws -> [WorkspaceDetails] {

@@ -24,6 +24,10 @@ struct SettingOptions: ParsableArguments {
     var databaseURL: String?
     @Option(name: .customLong("registration"), help: "open or closed (CISTERN_REGISTRATION; default open).") var registration: String?
     @Option(name: .customLong("log-level"), help: "trace ... critical (CISTERN_LOG_LEVEL; default info).") var logLevel: String?
+    @Flag(name: .customLong("no-validate-buckets"), help: "Accept buckets without checking them at the provider (CISTERN_VALIDATE_BUCKETS=false).")
+    var noValidateBuckets = false
+    @Option(name: .customLong("buckets-per-organization"), help: "Bucket quota per organization (CISTERN_BUCKETS_PER_ORGANIZATION; default unlimited).")
+    var bucketsPerOrganization: String?
 
     /// The resolved configuration. Secrets (CISTERN_JWT_SECRET, CISTERN_MASTER_KEY) come only from
     /// the environment, so they never show in a process list.
@@ -35,6 +39,8 @@ struct SettingOptions: ParsableArguments {
         flags["database-url"] = self.databaseURL
         flags["registration"] = self.registration
         flags["log-level"] = self.logLevel
+        flags["buckets-per-organization"] = self.bucketsPerOrganization
+        if self.noValidateBuckets { flags["validate-buckets"] = "false" }
         return try CisternConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
     }
 }

@@ -9,8 +9,8 @@ import Testing
 struct AuthorizationMatrixTests {
     @Test(arguments: MatrixRow.all, Actor.allCases)
     func statusFollowsThePolicy(row: MatrixRow, actor: Actor) async throws {
-        try await TestApp().run { api in
-            let world = try await World.build(api)
+        try await TestApp { $0.validateBuckets = false }.run { api in
+            let world = try await World.build(api, withBucket: true)
             let request = row.request(world)
             let response = try await api.request(request.method, request.uri, json: request.body, token: world.tokens[actor]!)
             let expected = row.expected[Actor.allCases.firstIndex(of: actor)!]
@@ -39,7 +39,8 @@ struct MatrixRow: Sendable, CustomTestStringConvertible {
         MatrixRow(name: "PUT /workspace/{id}", expected: [200, 200, 200, 404, 404, 403, 403, 200, 404]) {
             (.put, "/workspace/\($0.projectId)", ["name": "Renamed"])
         },
-        MatrixRow(name: "DELETE /workspace/{id}", expected: [200, 200, 200, 404, 404, 403, 403, 200, 404]) {
+        // The project holds a bucket: whoever may delete it is told it is not empty (400), others 403 or 404.
+        MatrixRow(name: "DELETE /workspace/{id}", expected: [400, 400, 400, 404, 404, 403, 403, 400, 404]) {
             (.delete, "/workspace/\($0.projectId)", nil)
         },
         MatrixRow(name: "POST /workspace/{id}/users", expected: [200, 200, 200, 404, 404, 403, 403, 200, 404]) {
@@ -76,6 +77,35 @@ struct MatrixRow: Sendable, CustomTestStringConvertible {
         },
         MatrixRow(name: "PUT /user/{id}/role", expected: [200, 200, 200, 403, 403, 403, 403, 403, 404]) {
             (.put, "/user/\($0.targetId)/role", ["orgRole": 1])
+        },
+        // Buckets
+        MatrixRow(name: "GET /bucket", expected: [200, 200, 200, 200, 200, 200, 200, 200, 200]) { _ in
+            (.get, "/bucket", nil)
+        },
+        MatrixRow(name: "GET /bucket?workspaceId", expected: [200, 200, 200, 404, 404, 200, 200, 200, 404]) {
+            (.get, "/bucket?workspaceId=\($0.projectId)", nil)
+        },
+        MatrixRow(name: "GET /bucket/available", expected: [200, 200, 200, 200, 200, 200, 200, 200, 200]) { _ in
+            (.get, "/bucket/available", nil)
+        },
+        MatrixRow(name: "GET /bucket/available?workspaceId", expected: [200, 200, 200, 404, 404, 200, 200, 200, 404]) {
+            (.get, "/bucket/available?workspaceId=\($0.projectId)", nil)
+        },
+        MatrixRow(name: "POST /bucket", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
+            (.post, "/bucket", ["name": "New bucket", "bucket": "b", "storageType": "S3", "key": "k", "secret": "s",
+                                "workspaceId": $0.projectId])
+        },
+        MatrixRow(name: "PUT /bucket/{id}", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
+            (.put, "/bucket/\($0.bucketId!)", ["name": "Renamed bucket"])
+        },
+        MatrixRow(name: "DELETE /bucket/{id}", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
+            (.delete, "/bucket/\($0.bucketId!)", nil)
+        },
+        MatrixRow(name: "POST /bucket/{id}/validate", expected: [200, 200, 200, 404, 404, 200, 200, 200, 404]) {
+            (.post, "/bucket/\($0.bucketId!)/validate", nil)
+        },
+        MatrixRow(name: "GET /bucket/{id}/status", expected: [200, 200, 200, 404, 404, 200, 200, 200, 404]) {
+            (.get, "/bucket/\($0.bucketId!)/status", nil)
         },
     ]
 }

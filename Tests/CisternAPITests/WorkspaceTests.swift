@@ -147,3 +147,18 @@ struct WorkspaceTests {
         }
     }
 }
+
+@Suite("Workspaces holding buckets")
+struct WorkspaceContentTests {
+    @Test func aWorkspaceWithALiveBucketCannotBeDeletedUntilTheBucketIsGone() async throws {
+        try await TestApp { $0.validateBuckets = false }.run { api in
+            let world = try await World.build(api, withBucket: true)
+            let owner = world.tokens[.owner]!
+            let refused = try await api.request(.delete, "/workspace/\(world.projectId)", token: owner)
+            #expect(refused.status == .badRequest)
+            #expect(refused.text == #"{"message":"Cannot delete workspace with existing buckets or repos","success":false}"#)
+            #expect(try await api.request(.delete, "/bucket/\(world.bucketId!)", token: owner).status == .ok)
+            #expect(try await api.request(.delete, "/workspace/\(world.projectId)", token: owner).status == .ok)
+        }
+    }
+}

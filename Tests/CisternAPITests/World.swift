@@ -21,8 +21,11 @@ struct World: Sendable {
     let targetId: String
     /// A USER with no membership, for adding to `project`.
     let outsiderId: String
+    /// A bucket in `project` (registered without a provider check: the app must run with
+    /// `validateBuckets = false`), when asked for.
+    let bucketId: String?
 
-    static func build(_ api: APIClient) async throws -> World {
+    static func build(_ api: APIClient, withBucket: Bool = false) async throws -> World {
         let owner = try await api.register(email: "owner-\(UUID().uuidString.prefix(6))@a.example", company: "A")
         var tokens: [Actor: String] = [.owner: owner.accessToken]
         var ids: [Actor: String] = [.owner: owner.userId]
@@ -47,9 +50,10 @@ struct World: Sendable {
         ids[.foreignOwner] = foreign.userId
         let list = try await api.request(.get, "/workspace", token: owner.accessToken)
         let defaultId = try #require((list["workspaces"] as? [[String: Any]])?.first { $0["default"] as? Bool == true }?["id"] as? String)
+        let bucketId = withBucket ? try await api.createUnvalidatedBucket(in: projectId, as: owner.accessToken) : nil
         return World(
             api: api, tokens: tokens, userIds: ids, orgId: owner.orgId, projectId: projectId, defaultWorkspaceId: defaultId,
-            targetId: target.id, outsiderId: outsider.id
+            targetId: target.id, outsiderId: outsider.id, bucketId: bucketId
         )
     }
 }
@@ -66,6 +70,20 @@ extension APIClient {
         let id = try #require((created["data"] as? [String: Any])?["id"] as? String)
         let login = try await self.login(email: email, password: password)
         return (id, try #require(login.string("accessToken")), email)
+    }
+
+    /// Registers a bucket that points nowhere; the app must not validate buckets.
+    func createUnvalidatedBucket(in workspaceId: String, as token: String, name: String = "bucket-\(UUID().uuidString.prefix(8))") async throws
+        -> String
+    {
+        let response = try await self.request(
+            .post, "/bucket",
+            json: ["name": name, "bucket": "nowhere", "storageType": "S3", "key": "AKIDNOWHERE", "secret": "not-checked",
+                   "endpoint": "http://127.0.0.1:9", "workspaceId": workspaceId],
+            token: token
+        )
+        #expect(response.status == .ok, "\(response.text)")
+        return try #require(response.string("bucketId"))
     }
 
     func addMember(_ userId: String, role: String, to workspaceId: String, as token: String) async throws {

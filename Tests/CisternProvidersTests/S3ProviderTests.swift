@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import CisternCore
 @testable import CisternProviders
+import CisternTestSupport
 import Foundation
 import Testing
 
@@ -119,36 +120,3 @@ struct S3ProviderTests {
     }
 }
 
-/// A port nothing listens on.
-func closedPort() throws -> Int {
-    let listener = try SilentListener()
-    let port = listener.port
-    listener.close()
-    return port
-}
-
-/// A TCP socket that accepts connections (through the kernel's backlog) but never answers.
-final class SilentListener: @unchecked Sendable {
-    let descriptor: Int32
-    let port: Int
-
-    init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
-        guard bound == 0, listen(descriptor, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        self.descriptor = descriptor
-        self.port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    func close() {
-        _ = Glibc.close(descriptor)
-    }
-}

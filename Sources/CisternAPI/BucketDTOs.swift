@@ -1,0 +1,208 @@
+import CisternCore
+import CisternStore
+import Foundation
+import Hummingbird
+
+/// `POST /bucket`
+struct CreateBucketRequest: Decodable {
+    var name: String
+    var bucket: String
+    var storageType: String
+    var key: String
+    var secret: String
+    var endpoint: String?
+    var region: String?
+    var workspaceId: String
+}
+
+/// `PUT /bucket/{id}`: any subset of the create fields.
+struct UpdateBucketRequest: Decodable {
+    var name: String?
+    var bucket: String?
+    var storageType: String?
+    var key: String?
+    var secret: String?
+    var endpoint: String?
+    var region: String?
+    var workspaceId: String?
+}
+
+/// `POST /bucket/{id}/validate`: candidate values to test instead of the stored ones.
+struct ValidateBucketRequest: Decodable {
+    var key: String?
+    var secret: String?
+    var endpoint: String?
+    var bucket: String?
+    var region: String?
+
+    var isEmpty: Bool { key == nil && secret == nil && endpoint == nil && bucket == nil && region == nil }
+}
+
+/// A bucket as `GET /bucket` shows it. Built from the stored bucket, and holding no field for the
+/// secret, so no secret can leak through it.
+struct BucketResponse: Encodable {
+    struct RepositoryUse: Encodable {
+        var id: String
+        var name: String
+        var storageType: String
+        var createdAt: Date
+    }
+    var id: String
+    var name: String
+    var bucket: String
+    var storageType: String
+    var key: String
+    var endpoint: String?
+    var region: String?
+    var status: String?
+    var lastStatusAt: Date?
+    var createdAt: Date
+    var workspaceId: String
+    var repos: [RepositoryUse]
+
+    init(_ bucket: Bucket, repos: [RepositoryUse] = []) {
+        self.id = bucket.id.wire
+        self.name = bucket.name
+        self.bucket = bucket.bucket
+        self.storageType = bucket.storageType.rawValue
+        self.key = bucket.key
+        self.endpoint = bucket.endpoint
+        self.region = bucket.region
+        self.status = bucket.status?.rawValue
+        self.lastStatusAt = bucket.lastStatusAt
+        self.createdAt = bucket.createdAt
+        self.workspaceId = bucket.workspaceId.wire
+        self.repos = repos
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, bucket, storageType, key, endpoint, region, status, lastStatusAt, createdAt, workspaceId, repos
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        // Every field is always present; an unknown value is null.
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.id, forKey: .id)
+        try container.encode(self.name, forKey: .name)
+        try container.encode(self.bucket, forKey: .bucket)
+        try container.encode(self.storageType, forKey: .storageType)
+        try container.encode(self.key, forKey: .key)
+        try container.encode(self.endpoint, forKey: .endpoint)
+        try container.encode(self.region, forKey: .region)
+        try container.encode(self.status, forKey: .status)
+        try container.encode(self.lastStatusAt, forKey: .lastStatusAt)
+        try container.encode(self.createdAt, forKey: .createdAt)
+        try container.encode(self.workspaceId, forKey: .workspaceId)
+        try container.encode(self.repos, forKey: .repos)
+    }
+}
+
+/// An item of `GET /bucket/available`: exactly the seed page's eight fields.
+struct AvailableBucketResponse: Encodable {
+    var id: String
+    var name: String
+    var storageType: String
+    var bucket: String
+    var key: String
+    var status: String?
+    var workspaceId: String
+    var createdAt: Date
+
+    init(_ bucket: BucketSummary) {
+        self.id = bucket.id.wire
+        self.name = bucket.name
+        self.storageType = bucket.storageType.rawValue
+        self.bucket = bucket.bucket
+        self.key = bucket.key
+        self.status = bucket.status?.rawValue
+        self.workspaceId = bucket.workspaceId.wire
+        self.createdAt = bucket.createdAt
+    }
+
+    enum CodingKeys: String, CodingKey { case id, name, storageType, bucket, key, status, workspaceId, createdAt }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.id, forKey: .id)
+        try container.encode(self.name, forKey: .name)
+        try container.encode(self.storageType, forKey: .storageType)
+        try container.encode(self.bucket, forKey: .bucket)
+        try container.encode(self.key, forKey: .key)
+        try container.encode(self.status, forKey: .status)
+        try container.encode(self.workspaceId, forKey: .workspaceId)
+        try container.encode(self.createdAt, forKey: .createdAt)
+    }
+}
+
+/// `GET /bucket/available`: a bare array.
+struct AvailableBucketsResponse: ResponseEncodable {
+    var buckets: [AvailableBucketResponse]
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(self.buckets)
+    }
+}
+
+/// `GET /bucket`
+struct BucketListResponse: ResponseEncodable {
+    var success = true
+    var buckets: [BucketResponse]
+}
+
+/// `POST /bucket`
+struct BucketCreatedResponse: ResponseEncodable {
+    var success = true
+    var bucketId: String
+}
+
+/// `PUT /bucket/{id}`
+struct BucketUpdatedResponse: ResponseEncodable {
+    var success = true
+    var bucketId: String
+    var status: String?
+    var latency_ms: Int?
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.success, forKey: .success)
+        try container.encode(self.bucketId, forKey: .bucketId)
+        try container.encode(self.status, forKey: .status)
+        try container.encode(self.latency_ms, forKey: .latency_ms)
+    }
+
+    enum CodingKeys: String, CodingKey { case success, bucketId, status, latency_ms }
+}
+
+/// `POST /bucket/{id}/validate`
+struct BucketValidationResponse: ResponseEncodable {
+    var success: Bool
+    var message: String
+    var status: String
+    var latency_ms: Int
+}
+
+/// `GET /bucket/{id}/status`
+struct BucketStatusResponse: ResponseEncodable {
+    struct Check: Encodable {
+        var status: String
+        var latency_ms: Int
+        var checkedAt: Date
+    }
+    var bucketId: String
+    var status: String?
+    var lastStatusAt: Date?
+    var latency_ms: Int?
+    var history: [Check]
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.bucketId, forKey: .bucketId)
+        try container.encode(self.status, forKey: .status)
+        try container.encode(self.lastStatusAt, forKey: .lastStatusAt)
+        try container.encode(self.latency_ms, forKey: .latency_ms)
+        try container.encode(self.history, forKey: .history)
+    }
+
+    enum CodingKeys: String, CodingKey { case bucketId, status, lastStatusAt, latency_ms, history }
+}

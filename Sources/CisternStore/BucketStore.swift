@@ -1,0 +1,84 @@
+import CisternCore
+import Foundation
+
+/// The fields of `GET /bucket/available`, read without the sealed secret.
+public struct BucketSummary: Sendable, Equatable {
+    public var id: UUID
+    public var name: String
+    public var storageType: StorageType
+    public var bucket: String
+    public var key: String
+    public var status: BucketStatus?
+    public var workspaceId: UUID
+    public var createdAt: Date
+
+    public init(
+        id: UUID, name: String, storageType: StorageType, bucket: String, key: String, status: BucketStatus?, workspaceId: UUID,
+        createdAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.storageType = storageType
+        self.bucket = bucket
+        self.key = key
+        self.status = status
+        self.workspaceId = workspaceId
+        self.createdAt = createdAt
+    }
+}
+
+/// One recorded check of a bucket.
+public struct BucketCheck: Sendable, Equatable {
+    public var status: BucketStatus
+    public var latencyMs: Int
+    public var reason: String
+    public var checkedAt: Date
+
+    public init(status: BucketStatus, latencyMs: Int, reason: String, checkedAt: Date) {
+        self.status = status
+        self.latencyMs = latencyMs
+        self.reason = reason
+        self.checkedAt = checkedAt
+    }
+}
+
+/// Registered buckets. Only live (not deleted) buckets are ever read.
+public protocol BucketStore: Sendable {
+    /// Stores a new bucket in a live workspace of its organization. Refuses a name the organization
+    /// already uses (400) and a bucket beyond `limit` live buckets per organization (429).
+    func create(_ bucket: Bucket, limit: Int?) async throws
+
+    /// The live bucket with this id.
+    func bucket(id: UUID) async throws -> Bucket?
+
+    /// The live buckets of a read scope (optionally of one workspace), oldest first.
+    func list(_ scope: ReadScope, workspaceId: UUID?) async throws -> [Bucket]
+
+    /// The live buckets of a read scope (optionally of one workspace) that no live MIRROR
+    /// repository uses, ordered by creation time then id.
+    func available(_ scope: ReadScope, workspaceId: UUID?) async throws -> [BucketSummary]
+
+    /// Replaces a live bucket's fields (name, provider fields, sealed secret, workspace, status).
+    func update(_ bucket: Bucket) async throws
+
+    /// Soft-deletes a bucket; 403 "Bucket in use by a repository" while a live repository uses it.
+    func delete(id: UUID, now: Date) async throws
+
+    /// Records a check as the bucket's status and in its bounded history.
+    func record(_ check: BucketCheck, bucketId: UUID) async throws
+
+    /// The most recent checks of a bucket, newest first.
+    func history(bucketId: UUID, limit: Int) async throws -> [BucketCheck]
+}
+
+extension CisternError {
+    public static let bucketNotFound = CisternError(.notFound, message: "Bucket not found")
+    public static let bucketInUse = CisternError(.forbidden, message: "Bucket in use by a repository")
+    public static let bucketNameAlreadyUsed = CisternError(
+        .badRequest, message: "name: a bucket with this name already exists in the organization"
+    )
+
+    public static func bucketQuotaExceeded(limit: Int) -> CisternError {
+        CisternError(.tooManyRequests, message: "Bucket quota reached: an organization may hold at most \(limit) buckets")
+    }
+}

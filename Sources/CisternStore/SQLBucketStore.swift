@@ -1,0 +1,222 @@
+import CisternCore
+import Foundation
+import SQLKit
+
+/// `BucketStore` over the SQL database.
+public struct SQLBucketStore: BucketStore {
+    let database: Database
+    /// How many checks each bucket's history keeps.
+    public static let historyLength = 100
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public func create(_ bucket: Bucket, limit: Int?) async throws {
+        try await self.translatingNameConflicts {
+            try await self.database.transaction { sql in
+                try await Self.requireLiveWorkspace(bucket.workspaceId, orgId: bucket.orgId, sql)
+                if let limit {
+                    let row = try await sql.raw(
+                        "SELECT COUNT(*) AS live FROM buckets WHERE org_id = \(bind: bucket.orgId.stored) AND deleted_at IS NULL"
+                    ).first()
+                    if let row, try row.decode(column: "live", as: Int.self) >= limit { throw CisternError.bucketQuotaExceeded(limit: limit) }
+                }
+                try await sql.raw(
+                    """
+                    INSERT INTO buckets (id, org_id, workspace_id, name, name_key, bucket, storage_type, access_key,
+                                         secret_key_version, secret_iv, secret_auth_tag, secret_message, endpoint, region,
+                                         status, latency_ms, last_status_at, created_at)
+                    VALUES (\(bind: bucket.id.stored), \(bind: bucket.orgId.stored), \(bind: bucket.workspaceId.stored),
+                            \(bind: bucket.name), \(bind: NameKey.of(bucket.name)), \(bind: bucket.bucket), \(bind: bucket.storageType.rawValue),
+                            \(bind: bucket.key), \(bind: bucket.secret.key), \(bind: bucket.secret.iv), \(bind: bucket.secret.authTag),
+                            \(bind: bucket.secret.message), \(bind: bucket.endpoint), \(bind: bucket.region), \(bind: bucket.status?.rawValue),
+                            \(bind: bucket.latencyMs), \(bind: bucket.lastStatusAt?.millisecondsSince1970),
+                            \(bind: bucket.createdAt.millisecondsSince1970))
+                    """
+                ).run()
+            }
+        }
+    }
+
+    public func bucket(id: UUID) async throws -> Bucket? {
+        try await self.database.withConnection { sql in
+            try await sql.raw("SELECT \(Self.columns) FROM buckets b WHERE b.id = \(bind: id.stored) AND b.deleted_at IS NULL")
+                .first()?.bucket()
+        }
+    }
+
+    public func list(_ scope: ReadScope, workspaceId: UUID?) async throws -> [Bucket] {
+        try await self.database.withConnection { sql in
+            try await sql.raw(
+                """
+                SELECT \(Self.columns) FROM buckets b
+                WHERE b.deleted_at IS NULL AND \(Self.filter(scope, workspaceId: workspaceId))
+                ORDER BY b.created_at, b.id
+                """
+            ).all().map { try $0.bucket() }
+        }
+    }
+
+    public func available(_ scope: ReadScope, workspaceId: UUID?) async throws -> [BucketSummary] {
+        try await self.database.withConnection { sql in
+            try await sql.raw(
+                """
+                SELECT b.id, b.name, b.storage_type, b.bucket, b.access_key, b.status, b.workspace_id, b.created_at FROM buckets b
+                WHERE b.deleted_at IS NULL AND b.mirror_repository_id IS NULL AND \(Self.filter(scope, workspaceId: workspaceId))
+                ORDER BY b.created_at, b.id
+                """
+            ).all().map { row in
+                BucketSummary(
+                    id: try row.uuid("id"), name: try row.decode(column: "name", as: String.self),
+                    storageType: try row.storageType("storage_type"), bucket: try row.decode(column: "bucket", as: String.self),
+                    key: try row.decode(column: "access_key", as: String.self), status: try row.bucketStatus("status"),
+                    workspaceId: try row.uuid("workspace_id"), createdAt: try row.date("created_at")
+                )
+            }
+        }
+    }
+
+    public func update(_ bucket: Bucket) async throws {
+        try await self.translatingNameConflicts {
+            try await self.database.transaction { sql in
+                try await Self.requireLiveWorkspace(bucket.workspaceId, orgId: bucket.orgId, sql)
+                let updated = try await sql.raw(
+                    """
+                    UPDATE buckets SET workspace_id = \(bind: bucket.workspaceId.stored), name = \(bind: bucket.name),
+                        name_key = \(bind: NameKey.of(bucket.name)), bucket = \(bind: bucket.bucket),
+                        storage_type = \(bind: bucket.storageType.rawValue), access_key = \(bind: bucket.key),
+                        secret_key_version = \(bind: bucket.secret.key), secret_iv = \(bind: bucket.secret.iv),
+                        secret_auth_tag = \(bind: bucket.secret.authTag), secret_message = \(bind: bucket.secret.message),
+                        endpoint = \(bind: bucket.endpoint), region = \(bind: bucket.region), status = \(bind: bucket.status?.rawValue),
+                        latency_ms = \(bind: bucket.latencyMs), last_status_at = \(bind: bucket.lastStatusAt?.millisecondsSince1970)
+                    WHERE id = \(bind: bucket.id.stored) AND org_id = \(bind: bucket.orgId.stored) AND deleted_at IS NULL
+                    RETURNING id
+                    """
+                ).first()
+                guard updated != nil else { throw CisternError.bucketNotFound }
+            }
+        }
+    }
+
+    public func delete(id: UUID, now: Date) async throws {
+        try await self.database.transaction { sql in
+            guard
+                let row = try await sql.raw(
+                    "SELECT mirror_repository_id, normal_claims FROM buckets WHERE id = \(bind: id.stored) AND deleted_at IS NULL"
+                ).first()
+            else { throw CisternError.bucketNotFound }
+            let claimedByMirror = try !row.decodeNil(column: "mirror_repository_id")
+            guard !claimedByMirror, try row.decode(column: "normal_claims", as: Int.self) == 0 else { throw CisternError.bucketInUse }
+            try await sql.raw("UPDATE buckets SET deleted_at = \(bind: now.millisecondsSince1970) WHERE id = \(bind: id.stored)").run()
+        }
+    }
+
+    public func record(_ check: BucketCheck, bucketId: UUID) async throws {
+        try await self.database.transaction { sql in
+            try await sql.raw(
+                """
+                UPDATE buckets SET status = \(bind: check.status.rawValue), latency_ms = \(bind: check.latencyMs),
+                    last_status_at = \(bind: check.checkedAt.millisecondsSince1970)
+                WHERE id = \(bind: bucketId.stored)
+                """
+            ).run()
+            try await Self.appendHistory(check, bucketId: bucketId, sql)
+        }
+    }
+
+    public func history(bucketId: UUID, limit: Int) async throws -> [BucketCheck] {
+        try await self.database.withConnection { sql in
+            try await sql.raw(
+                """
+                SELECT status, latency_ms, reason, checked_at FROM bucket_checks WHERE bucket_id = \(bind: bucketId.stored)
+                ORDER BY checked_at DESC LIMIT \(bind: limit)
+                """
+            ).all().map { row in
+                BucketCheck(
+                    status: try row.bucketStatus("status") ?? .offline, latencyMs: try row.decode(column: "latency_ms", as: Int.self),
+                    reason: try row.decode(column: "reason", as: String.self), checkedAt: try row.date("checked_at")
+                )
+            }
+        }
+    }
+
+    /// Adds a check to a bucket's history and drops what falls beyond `historyLength`.
+    static func appendHistory(_ check: BucketCheck, bucketId: UUID, _ sql: any SQLDatabase) async throws {
+        try await sql.raw(
+            """
+            INSERT INTO bucket_checks (bucket_id, checked_at, status, latency_ms, reason)
+            VALUES (\(bind: bucketId.stored), \(bind: check.checkedAt.millisecondsSince1970), \(bind: check.status.rawValue),
+                    \(bind: check.latencyMs), \(bind: String(check.reason.prefix(300))))
+            """
+        ).run()
+        try await sql.raw(
+            """
+            DELETE FROM bucket_checks WHERE bucket_id = \(bind: bucketId.stored) AND checked_at < (
+                SELECT checked_at FROM bucket_checks WHERE bucket_id = \(bind: bucketId.stored)
+                ORDER BY checked_at DESC LIMIT 1 OFFSET \(bind: Self.historyLength - 1))
+            """
+        ).run()
+    }
+
+    /// Refuses a workspace that is deleted or belongs to another organization.
+    static func requireLiveWorkspace(_ workspaceId: UUID, orgId: UUID, _ sql: any SQLDatabase) async throws {
+        let row = try await sql.raw(
+            """
+            SELECT id FROM workspaces WHERE id = \(bind: workspaceId.stored) AND org_id = \(bind: orgId.stored) AND deleted_at IS NULL
+            """
+        ).first()
+        guard row != nil else { throw CisternError.workspaceNotFound }
+    }
+
+    /// The scope condition, narrowed to one workspace when asked.
+    static func filter(_ scope: ReadScope, workspaceId: UUID?) -> SQLQueryString {
+        let condition = scope.condition(organization: "b.org_id", workspace: "b.workspace_id")
+        guard let workspaceId else { return condition }
+        return condition + " AND b.workspace_id = \(bind: workspaceId.stored)"
+    }
+
+    static let columns: SQLQueryString = """
+        b.id, b.org_id, b.workspace_id, b.name, b.bucket, b.storage_type, b.access_key, b.secret_key_version, b.secret_iv,
+        b.secret_auth_tag, b.secret_message, b.endpoint, b.region, b.status, b.latency_ms, b.last_status_at, b.created_at
+        """
+
+    private func translatingNameConflicts<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error where self.database.isUniqueViolation(error) {
+            throw CisternError.bucketNameAlreadyUsed
+        }
+    }
+}
+
+extension SQLRow {
+    func storageType(_ column: String) throws -> StorageType {
+        let raw = try self.decode(column: column, as: String.self)
+        guard let type = StorageType(rawValue: raw) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(column) holds unknown type \(raw)"))
+        }
+        return type
+    }
+
+    func bucketStatus(_ column: String) throws -> BucketStatus? {
+        try self.decode(column: column, as: String?.self).flatMap(BucketStatus.init(rawValue:))
+    }
+
+    /// A `buckets` row selected with `SQLBucketStore.columns`.
+    func bucket() throws -> Bucket {
+        Bucket(
+            id: try self.uuid("id"), orgId: try self.uuid("org_id"), workspaceId: try self.uuid("workspace_id"),
+            name: try self.decode(column: "name", as: String.self), bucket: try self.decode(column: "bucket", as: String.self),
+            storageType: try self.storageType("storage_type"), key: try self.decode(column: "access_key", as: String.self),
+            secret: SealedSecret(
+                key: try self.decode(column: "secret_key_version", as: String.self), iv: try self.decode(column: "secret_iv", as: String.self),
+                authTag: try self.decode(column: "secret_auth_tag", as: String.self),
+                message: try self.decode(column: "secret_message", as: String.self)
+            ),
+            endpoint: try self.decode(column: "endpoint", as: String?.self), region: try self.decode(column: "region", as: String?.self),
+            status: try self.bucketStatus("status"), lastStatusAt: try self.optionalDate("last_status_at"),
+            latencyMs: try self.decode(column: "latency_ms", as: Int?.self), createdAt: try self.date("created_at")
+        )
+    }
+}
