@@ -60,13 +60,7 @@ public struct SQLBucketStore: BucketStore {
 
     public func available(_ scope: ReadScope, workspaceId: UUID?) async throws -> [BucketSummary] {
         try await self.database.withConnection { sql in
-            try await sql.raw(
-                """
-                SELECT b.id, b.name, b.storage_type, b.bucket, b.access_key, b.status, b.workspace_id, b.created_at FROM buckets b
-                WHERE b.deleted_at IS NULL AND b.mirror_repository_id IS NULL AND \(Self.filter(scope, workspaceId: workspaceId))
-                ORDER BY b.created_at, b.id
-                """
-            ).all().map { row in
+            try await sql.raw(Self.availableQuery(scope, workspaceId: workspaceId)).all().map { row in
                 BucketSummary(
                     id: try row.uuid("id"), name: try row.decode(column: "name", as: String.self),
                     storageType: try row.storageType("storage_type"), bucket: try row.decode(column: "bucket", as: String.self),
@@ -138,6 +132,37 @@ public struct SQLBucketStore: BucketStore {
                     reason: try row.decode(column: "reason", as: String.self), checkedAt: try row.date("checked_at")
                 )
             }
+        }
+    }
+
+    /// One query over the partial indexes `buckets_available_by_*`, which hold exactly the
+    /// available rows in this order: its cost follows the rows it returns.
+    static func availableQuery(_ scope: ReadScope, workspaceId: UUID?) -> SQLQueryString {
+        let columns: SQLQueryString = "b.id, b.name, b.storage_type, b.bucket, b.access_key, b.status, b.workspace_id, b.created_at"
+        let available: SQLQueryString = "b.deleted_at IS NULL AND b.mirror_repository_id IS NULL"
+        switch (scope, workspaceId) {
+        case (.organization(let orgId), nil):
+            return """
+                SELECT \(columns) FROM buckets b WHERE \(available) AND b.org_id = \(bind: orgId.stored) ORDER BY b.created_at, b.id
+                """
+        case (.organization(let orgId), let workspaceId?):
+            return """
+                SELECT \(columns) FROM buckets b
+                WHERE \(available) AND b.workspace_id = \(bind: workspaceId.stored) AND b.org_id = \(bind: orgId.stored)
+                ORDER BY b.created_at, b.id
+                """
+        case (.memberships(let orgId, let userId), let workspaceId):
+            // Memberships first (CROSS JOIN fixes that order on SQLite), then each workspace's index
+            // range: the org's other workspaces are never read. The organization is checked on the
+            // membership's workspace (memberships never cross organizations; this keeps it so even
+            // if one did), not on the bucket, so the planner has only the workspace index to use.
+            let oneWorkspace: SQLQueryString = workspaceId.map { "AND m.workspace_id = \(bind: $0.stored)" } ?? ""
+            return """
+                SELECT \(columns) FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id CROSS JOIN buckets b
+                WHERE m.user_id = \(bind: userId.stored) \(oneWorkspace) AND w.org_id = \(bind: orgId.stored)
+                  AND b.workspace_id = m.workspace_id AND \(available)
+                ORDER BY b.created_at, b.id
+                """
         }
     }
 
