@@ -107,8 +107,8 @@ struct TokenListResponse: ResponseEncodable {
         var id: String
         var createdAt: Date
         var expiresAt: Date
-        var lastUsedAt: Date?
-        var userAgent: String?
+        @Nullable var lastUsedAt: Date?
+        @Nullable var userAgent: String?
 
         init(_ session: Session) {
             self.id = session.id.wire
@@ -117,18 +117,6 @@ struct TokenListResponse: ResponseEncodable {
             self.lastUsedAt = session.lastUsedAt
             self.userAgent = session.userAgent
         }
-
-        func encode(to encoder: any Encoder) throws {
-            // Absent values are written as null, so every item has the same fields.
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(self.id, forKey: .id)
-            try container.encode(self.createdAt, forKey: .createdAt)
-            try container.encode(self.expiresAt, forKey: .expiresAt)
-            try container.encode(self.lastUsedAt, forKey: .lastUsedAt)
-            try container.encode(self.userAgent, forKey: .userAgent)
-        }
-
-        enum CodingKeys: String, CodingKey { case id, createdAt, expiresAt, lastUsedAt, userAgent }
     }
     var success = true
     var tokens: [Token]

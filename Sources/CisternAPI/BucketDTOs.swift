@@ -52,10 +52,10 @@ struct BucketResponse: Encodable {
     var bucket: String
     var storageType: String
     var key: String
-    var endpoint: String?
-    var region: String?
-    var status: String?
-    var lastStatusAt: Date?
+    @Nullable var endpoint: String?
+    @Nullable var region: String?
+    @Nullable var status: String?
+    @Nullable var lastStatusAt: Date?
     var createdAt: Date
     var workspaceId: String
     var repos: [RepositoryUse]
@@ -75,26 +75,6 @@ struct BucketResponse: Encodable {
         self.repos = repos
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, name, bucket, storageType, key, endpoint, region, status, lastStatusAt, createdAt, workspaceId, repos
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        // Every field is always present; an unknown value is null.
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(self.id, forKey: .id)
-        try container.encode(self.name, forKey: .name)
-        try container.encode(self.bucket, forKey: .bucket)
-        try container.encode(self.storageType, forKey: .storageType)
-        try container.encode(self.key, forKey: .key)
-        try container.encode(self.endpoint, forKey: .endpoint)
-        try container.encode(self.region, forKey: .region)
-        try container.encode(self.status, forKey: .status)
-        try container.encode(self.lastStatusAt, forKey: .lastStatusAt)
-        try container.encode(self.createdAt, forKey: .createdAt)
-        try container.encode(self.workspaceId, forKey: .workspaceId)
-        try container.encode(self.repos, forKey: .repos)
-    }
 }
 
 /// An item of `GET /bucket/available`: exactly the seed page's eight fields.
@@ -104,7 +84,7 @@ struct AvailableBucketResponse: Encodable {
     var storageType: String
     var bucket: String
     var key: String
-    var status: String?
+    @Nullable var status: String?
     var workspaceId: String
     var createdAt: Date
 
@@ -119,19 +99,6 @@ struct AvailableBucketResponse: Encodable {
         self.createdAt = bucket.createdAt
     }
 
-    enum CodingKeys: String, CodingKey { case id, name, storageType, bucket, key, status, workspaceId, createdAt }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(self.id, forKey: .id)
-        try container.encode(self.name, forKey: .name)
-        try container.encode(self.storageType, forKey: .storageType)
-        try container.encode(self.bucket, forKey: .bucket)
-        try container.encode(self.key, forKey: .key)
-        try container.encode(self.status, forKey: .status)
-        try container.encode(self.workspaceId, forKey: .workspaceId)
-        try container.encode(self.createdAt, forKey: .createdAt)
-    }
 }
 
 /// `GET /bucket/available`: a bare array.
@@ -160,18 +127,9 @@ struct BucketCreatedResponse: ResponseEncodable {
 struct BucketUpdatedResponse: ResponseEncodable {
     var success = true
     var bucketId: String
-    var status: String?
-    var latency_ms: Int?
+    @Nullable var status: String?
+    @Nullable var latency_ms: Int?
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(self.success, forKey: .success)
-        try container.encode(self.bucketId, forKey: .bucketId)
-        try container.encode(self.status, forKey: .status)
-        try container.encode(self.latency_ms, forKey: .latency_ms)
-    }
-
-    enum CodingKeys: String, CodingKey { case success, bucketId, status, latency_ms }
 }
 
 /// `POST /bucket/{id}/validate`
@@ -190,19 +148,9 @@ struct BucketStatusResponse: ResponseEncodable {
         var checkedAt: Date
     }
     var bucketId: String
-    var status: String?
-    var lastStatusAt: Date?
-    var latency_ms: Int?
+    @Nullable var status: String?
+    @Nullable var lastStatusAt: Date?
+    @Nullable var latency_ms: Int?
     var history: [Check]
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(self.bucketId, forKey: .bucketId)
-        try container.encode(self.status, forKey: .status)
-        try container.encode(self.lastStatusAt, forKey: .lastStatusAt)
-        try container.encode(self.latency_ms, forKey: .latency_ms)
-        try container.encode(self.history, forKey: .history)
-    }
-
-    enum CodingKeys: String, CodingKey { case bucketId, status, lastStatusAt, latency_ms, history }
 }

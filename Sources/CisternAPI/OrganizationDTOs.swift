@@ -35,7 +35,7 @@ struct OrgUserResponse: Encodable {
     var orgRoleDescription: String
     var orgRoles: [Int]
     var validated: Bool
-    var deletedAt: Date?
+    @Nullable var deletedAt: Date?
 
     init(_ user: User) {
         self.id = user.id.wire
@@ -48,24 +48,6 @@ struct OrgUserResponse: Encodable {
         self.orgRoles = user.orgRole.heldLevels
         self.validated = user.validated
         self.deletedAt = user.deletedAt
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, email, name, lastName, orgId, orgRole, orgRoleDescription, orgRoles, validated, deletedAt
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(self.id, forKey: .id)
-        try container.encode(self.email, forKey: .email)
-        try container.encode(self.name, forKey: .name)
-        try container.encode(self.lastName, forKey: .lastName)
-        try container.encode(self.orgId, forKey: .orgId)
-        try container.encode(self.orgRole, forKey: .orgRole)
-        try container.encode(self.orgRoleDescription, forKey: .orgRoleDescription)
-        try container.encode(self.orgRoles, forKey: .orgRoles)
-        try container.encode(self.validated, forKey: .validated)
-        try container.encode(self.deletedAt, forKey: .deletedAt)
     }
 }
 
