@@ -80,10 +80,17 @@ func buildRouter(
     OrganizationController(accounts: accounts, passwords: passwords, authorizer: authorizer, timeSource: timeSource)
         .addRoutes(to: authenticated)
     WorkspaceController(workspaces: workspaces, authorizer: authorizer, timeSource: timeSource).addRoutes(to: authenticated)
+    let buckets = SQLBucketStore(database: database)
+    let repositories = SQLRepositoryStore(database: database)
+    let sealer = SecretSealer(current: dataDirectory.masterKey)
     BucketController(
-        buckets: SQLBucketStore(database: database), authorizer: authorizer, sealer: SecretSealer(current: dataDirectory.masterKey),
-        providers: providers, validateAtProvider: configuration.validateBuckets,
-        bucketsPerOrganization: configuration.bucketsPerOrganization, timeSource: timeSource
+        buckets: buckets, repositories: repositories, authorizer: authorizer, sealer: sealer, providers: providers,
+        validateAtProvider: configuration.validateBuckets, bucketsPerOrganization: configuration.bucketsPerOrganization,
+        timeSource: timeSource
+    ).addRoutes(to: authenticated)
+    RepositoryController(
+        repositories: repositories, buckets: buckets, authorizer: authorizer, sealer: sealer, providers: providers,
+        repositoriesPerOrganization: configuration.repositoriesPerOrganization, timeSource: timeSource
     ).addRoutes(to: authenticated)
     return router
 }

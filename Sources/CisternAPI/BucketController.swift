@@ -7,6 +7,7 @@ import Hummingbird
 /// Buckets: API-CONTRACT.md §4, and the seed page `GET /bucket/available` (§4.1).
 struct BucketController {
     let buckets: any BucketStore
+    let repositories: any RepositoryStore
     let authorizer: Authorizer
     let sealer: SecretSealer
     let providers: ProviderRegistry
@@ -31,7 +32,8 @@ struct BucketController {
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> BucketListResponse {
         let workspaceId = try await self.workspaceFilter(request, context)
         let visible = try await self.buckets.list(AccessPolicy.readScope(of: context.principal), workspaceId: workspaceId)
-        return BucketListResponse(buckets: visible.map { BucketResponse($0) })
+        let references = try await self.repositories.references(bucketIds: visible.map(\.id))
+        return BucketListResponse(buckets: visible.map { BucketResponse($0, repos: references[$0.id] ?? []) })
     }
 
     @Sendable func available(_ request: Request, context: AuthenticatedContext) async throws -> AvailableBucketsResponse {
@@ -56,10 +58,10 @@ struct BucketController {
         let id = UUID()
         var bucket = Bucket(
             id: id, orgId: principal.orgId, workspaceId: workspaceId, name: name, bucket: providerBucket, storageType: storageType,
-            key: key, secret: try self.sealer.seal(secret, context: Self.sealingContext(id)), endpoint: endpoint, region: region,
+            key: key, secret: try self.sealer.seal(secret, context: Bucket.sealingContext(id)), endpoint: endpoint, region: region,
             createdAt: self.timeSource.now
         )
-        let check = try await self.checkBeforeAccepting(Self.connection(bucket, secret: secret))
+        let check = try await self.checkBeforeAccepting(bucket.connection(secret: secret))
         bucket.apply(check)
         try await self.buckets.create(bucket, limit: self.bucketsPerOrganization)
         if let check { try await self.buckets.record(check, bucketId: id) }
@@ -85,15 +87,15 @@ struct BucketController {
         if body.endpoint != nil { bucket.endpoint = try Validate.endpoint(body.endpoint) }
         if body.region != nil { bucket.region = try Validate.region(body.region) }
         let newSecret = try body.secret.map { try Validate.secret($0) }
-        if let newSecret { bucket.secret = try self.sealer.seal(newSecret, context: Self.sealingContext(bucket.id)) }
+        if let newSecret { bucket.secret = try self.sealer.seal(newSecret, context: Bucket.sealingContext(bucket.id)) }
 
         let providerSideChanged =
             newSecret != nil || bucket.bucket != before.bucket || bucket.storageType != before.storageType || bucket.key != before.key
             || bucket.endpoint != before.endpoint || bucket.region != before.region
         var check: BucketCheck?
         if providerSideChanged {
-            let secret = try newSecret ?? self.sealer.open(bucket.secret, context: Self.sealingContext(bucket.id))
-            check = try await self.checkBeforeAccepting(Self.connection(bucket, secret: secret))
+            let secret = try newSecret ?? self.sealer.open(bucket.secret, context: Bucket.sealingContext(bucket.id))
+            check = try await self.checkBeforeAccepting(bucket.connection(secret: secret))
             bucket.apply(check)
             if check == nil {
                 // Not checked (validation is off): the old status says nothing about the new settings.
@@ -118,7 +120,7 @@ struct BucketController {
     @Sendable func validate(_ request: Request, context: AuthenticatedContext) async throws -> BucketValidationResponse {
         let bucket = try await self.visibleBucket(request, context, for: .viewWorkspace)
         let candidate = try await JSONBody.decodeIfPresent(ValidateBucketRequest.self, from: request) ?? ValidateBucketRequest()
-        var connection = Self.connection(bucket, secret: try self.sealer.open(bucket.secret, context: Self.sealingContext(bucket.id)))
+        var connection = try bucket.connection(unsealingWith: self.sealer)
         if let key = candidate.key { connection.key = try Validate.text(key, field: "key", maxLength: 512) }
         if let secret = candidate.secret { connection.secret = try Validate.secret(secret) }
         if candidate.endpoint != nil { connection.endpoint = try Validate.endpoint(candidate.endpoint) }
@@ -170,15 +172,6 @@ struct BucketController {
         return BucketCheck(result, at: self.timeSource.now)
     }
 
-    static func connection(_ bucket: Bucket, secret: SecretValue) -> BucketConnection {
-        BucketConnection(
-            storageType: bucket.storageType, bucket: bucket.bucket, key: bucket.key, secret: secret, endpoint: bucket.endpoint,
-            region: bucket.region
-        )
-    }
-
-    /// What a bucket's sealed secret is bound to: it opens only on its own row.
-    static func sealingContext(_ id: UUID) -> String { "bucket:\(id.wire)" }
 }
 
 extension BucketCheck {
@@ -188,6 +181,21 @@ extension BucketCheck {
 }
 
 extension Bucket {
+    /// What a bucket's sealed secret is bound to: it opens only on its own row.
+    static func sealingContext(_ id: UUID) -> String { "bucket:\(id.wire)" }
+
+    /// How to reach this bucket with `secret`.
+    func connection(secret: SecretValue) -> BucketConnection {
+        BucketConnection(
+            storageType: self.storageType, bucket: self.bucket, key: self.key, secret: secret, endpoint: self.endpoint, region: self.region
+        )
+    }
+
+    /// How to reach this bucket with its stored secret.
+    func connection(unsealingWith sealer: SecretSealer) throws -> BucketConnection {
+        self.connection(secret: try sealer.open(self.secret, context: Self.sealingContext(self.id)))
+    }
+
     /// Takes a check's outcome as the current status.
     mutating func apply(_ check: BucketCheck?) {
         guard let check else { return }

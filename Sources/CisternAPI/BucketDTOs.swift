@@ -46,6 +46,13 @@ struct BucketResponse: Encodable {
         var name: String
         var storageType: String
         var createdAt: Date
+
+        init(_ reference: RepositoryReference) {
+            self.id = reference.id.wire
+            self.name = reference.name
+            self.storageType = reference.storageType.rawValue
+            self.createdAt = reference.createdAt
+        }
     }
     var id: String
     var name: String
@@ -60,7 +67,7 @@ struct BucketResponse: Encodable {
     var workspaceId: String
     var repos: [RepositoryUse]
 
-    init(_ bucket: Bucket, repos: [RepositoryUse] = []) {
+    init(_ bucket: Bucket, repos: [RepositoryReference]) {
         self.id = bucket.id.wire
         self.name = bucket.name
         self.bucket = bucket.bucket
@@ -72,7 +79,7 @@ struct BucketResponse: Encodable {
         self.lastStatusAt = bucket.lastStatusAt
         self.createdAt = bucket.createdAt
         self.workspaceId = bucket.workspaceId.wire
-        self.repos = repos
+        self.repos = repos.map(RepositoryUse.init)
     }
 
 }

@@ -26,6 +26,8 @@ public struct CisternConfiguration: Sendable {
     public var validateBuckets = true
     /// At most this many live buckets per organization; nil for no limit.
     public var bucketsPerOrganization: Int?
+    /// At most this many live repositories per organization; nil for no limit.
+    public var repositoriesPerOrganization: Int?
     /// The most one request to a provider may take, in seconds (connecting takes at most 2 of them).
     public var providerTimeout = 5
 
@@ -71,6 +73,9 @@ public struct CisternConfiguration: Sendable {
         },
         Setting(flag: "buckets-per-organization") { config, value throws(ConfigurationError) in
             config.bucketsPerOrganization = value.lowercased() == "unlimited" ? nil : try parse(value, as: "buckets-per-organization", range: 0...Int(Int32.max))
+        },
+        Setting(flag: "repositories-per-organization") { config, value throws(ConfigurationError) in
+            config.repositoriesPerOrganization = value.lowercased() == "unlimited" ? nil : try parse(value, as: "repositories-per-organization", range: 0...Int(Int32.max))
         },
         Setting(flag: "provider-timeout") { config, value throws(ConfigurationError) in
             config.providerTimeout = try parse(value, as: "provider-timeout", range: 1...300)

@@ -51,6 +51,9 @@ public protocol BucketStore: Sendable {
     /// The live bucket with this id.
     func bucket(id: UUID) async throws -> Bucket?
 
+    /// The live buckets with these ids.
+    func buckets(ids: [UUID]) async throws -> [Bucket]
+
     /// The live buckets of a read scope (optionally of one workspace), oldest first.
     func list(_ scope: ReadScope, workspaceId: UUID?) async throws -> [Bucket]
 

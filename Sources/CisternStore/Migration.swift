@@ -155,5 +155,59 @@ extension Migration {
                 "CREATE INDEX bucket_checks_recent ON bucket_checks (bucket_id, checked_at)",
             ]
         ),
+        Migration(
+            version: 3,
+            name: "repositories",
+            statements: [
+                """
+                CREATE TABLE repositories (
+                    id TEXT PRIMARY KEY,
+                    org_id TEXT NOT NULL REFERENCES organizations (id),
+                    workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+                    name TEXT NOT NULL,
+                    name_key TEXT NOT NULL,
+                    storage_type TEXT NOT NULL,
+                    mode TEXT NOT NULL,
+                    disabled BOOLEAN NOT NULL DEFAULT FALSE,
+                    created_at BIGINT NOT NULL,
+                    deleted_at BIGINT
+                )
+                """,
+                "CREATE UNIQUE INDEX repositories_name_live ON repositories (org_id, name_key) WHERE deleted_at IS NULL",
+                "CREATE INDEX repositories_live_by_org ON repositories (org_id, created_at, id) WHERE deleted_at IS NULL",
+                "CREATE INDEX repositories_live_by_workspace ON repositories (workspace_id) WHERE deleted_at IS NULL",
+                // A member row is live until `released_at`; a live (bucket, folder) belongs to one repository.
+                """
+                CREATE TABLE repository_buckets (
+                    repository_id TEXT NOT NULL REFERENCES repositories (id),
+                    bucket_id TEXT NOT NULL REFERENCES buckets (id),
+                    folder TEXT NOT NULL,
+                    is_master BOOLEAN NOT NULL DEFAULT FALSE,
+                    position INTEGER NOT NULL,
+                    added_at BIGINT NOT NULL,
+                    released_at BIGINT
+                )
+                """,
+                "CREATE UNIQUE INDEX repository_buckets_live ON repository_buckets (bucket_id, folder) WHERE released_at IS NULL",
+                "CREATE INDEX repository_buckets_by_repository ON repository_buckets (repository_id) WHERE released_at IS NULL",
+                """
+                CREATE TABLE repository_keys (
+                    id TEXT PRIMARY KEY,
+                    repository_id TEXT NOT NULL REFERENCES repositories (id),
+                    name TEXT NOT NULL,
+                    access_type TEXT NOT NULL,
+                    access_key TEXT NOT NULL,
+                    secret_key_version TEXT NOT NULL,
+                    secret_iv TEXT NOT NULL,
+                    secret_auth_tag TEXT NOT NULL,
+                    secret_message TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    revoked_at BIGINT
+                )
+                """,
+                "CREATE UNIQUE INDEX repository_keys_access_key ON repository_keys (access_key)",
+                "CREATE INDEX repository_keys_by_repository ON repository_keys (repository_id) WHERE revoked_at IS NULL",
+            ]
+        ),
     ]
 }

@@ -46,6 +46,15 @@ public struct SQLBucketStore: BucketStore {
         }
     }
 
+    public func buckets(ids: [UUID]) async throws -> [Bucket] {
+        guard !ids.isEmpty else { return [] }
+        return try await self.database.withConnection { sql in
+            try await sql.raw(
+                "SELECT \(Self.columns) FROM buckets b WHERE b.id IN (\(binds: ids.map(\.stored))) AND b.deleted_at IS NULL"
+            ).all().map { try $0.bucket() }
+        }
+    }
+
     public func list(_ scope: ReadScope, workspaceId: UUID?) async throws -> [Bucket] {
         try await self.database.withConnection { sql in
             try await sql.raw(

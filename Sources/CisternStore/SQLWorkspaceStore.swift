@@ -152,7 +152,7 @@ public struct SQLWorkspaceStore: WorkspaceStore {
     }
 
     /// The tables whose live rows keep a workspace from being deleted.
-    static let contentTables: [String] = ["buckets"]
+    static let contentTables: [String] = ["buckets", "repositories"]
 
     /// Workspaces matching `condition` (on alias `w`, live only) with their live members.
     private func fetch(where condition: SQLQueryString) async throws -> [WorkspaceDetails] {

@@ -1,0 +1,83 @@
+import Foundation
+
+/// How a repository uses its buckets.
+public enum RepositoryMode: String, Sendable, Codable, CaseIterable {
+    /// Each member is a folder (key prefix) inside a bucket that other NORMAL repositories may share.
+    case normal = "NORMAL"
+    /// Members are whole buckets, one of them the master, owned by this repository alone.
+    case mirror = "MIRROR"
+}
+
+/// One member of a repository: a bucket, and for NORMAL repositories a folder inside it.
+public struct RepositoryMember: Sendable, Hashable {
+    public var bucketId: UUID
+    /// A key prefix without leading or trailing slash; empty for the whole bucket (always, in MIRROR).
+    public var folder: String
+    /// Whether this is the master of a MIRROR repository (always false in NORMAL).
+    public var isMaster: Bool
+
+    public init(bucketId: UUID, folder: String = "", isMaster: Bool = false) {
+        self.bucketId = bucketId
+        self.folder = folder
+        self.isMaster = isMaster
+    }
+}
+
+/// A named, API-typed view over buckets.
+public struct Repository: Sendable, Equatable {
+    public var id: UUID
+    public var orgId: UUID
+    public var workspaceId: UUID
+    public var name: String
+    /// The API the repository's endpoint speaks, independent of its members' providers.
+    public var storageType: StorageType
+    public var mode: RepositoryMode
+    public var members: [RepositoryMember]
+    public var disabled: Bool
+    public var createdAt: Date
+
+    public init(
+        id: UUID, orgId: UUID, workspaceId: UUID, name: String, storageType: StorageType, mode: RepositoryMode,
+        members: [RepositoryMember], disabled: Bool = false, createdAt: Date
+    ) {
+        self.id = id
+        self.orgId = orgId
+        self.workspaceId = workspaceId
+        self.name = name
+        self.storageType = storageType
+        self.mode = mode
+        self.members = members
+        self.disabled = disabled
+        self.createdAt = createdAt
+    }
+}
+
+/// What a repository key may do through the gateway.
+public enum RepositoryAccess: String, Sendable, Codable, CaseIterable {
+    case read = "READ"
+    case write = "WRITE"
+    case admin = "ADMIN"
+}
+
+/// A per-repository credential: `key` is public, the secret is sealed (the gateway must be able to
+/// recover it to check request signatures, so it cannot be hashed).
+public struct RepositoryKey: Sendable, Equatable {
+    public var id: UUID
+    public var repositoryId: UUID
+    public var name: String
+    public var access: RepositoryAccess
+    /// 20 upper-case letters and digits, like an S3 access key id.
+    public var key: String
+    public var secret: SealedSecret
+    public var createdAt: Date
+
+    public init(id: UUID, repositoryId: UUID, name: String, access: RepositoryAccess, key: String, secret: SealedSecret, createdAt: Date) {
+        self.id = id
+        self.repositoryId = repositoryId
+        self.name = name
+        self.access = access
+        self.key = key
+        self.secret = secret
+        self.createdAt = createdAt
+    }
+}

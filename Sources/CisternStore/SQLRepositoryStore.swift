@@ -1,0 +1,397 @@
+import CisternCore
+import Foundation
+import SQLKit
+
+/// `RepositoryStore` over the SQL database.
+public struct SQLRepositoryStore: RepositoryStore {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public func facts(
+        orgId: UUID, scope: ReadScope, name: String?, members: [RepositoryMember], repositoryId: UUID?, limit: Int?
+    ) async throws -> RepositoryFacts {
+        try await self.database.withConnection { sql in
+            let bucketIds = Array(Set(members.map(\.bucketId.stored)))
+            var facts = RepositoryFacts(visibleBuckets: [], repositoryLimit: limit)
+            if !bucketIds.isEmpty {
+                facts.visibleBuckets = Set(
+                    try await sql.raw(
+                        """
+                        SELECT b.id FROM buckets b WHERE b.id IN (\(binds: bucketIds)) AND b.deleted_at IS NULL
+                          AND \(scope.condition(organization: "b.org_id", workspace: "b.workspace_id"))
+                        """
+                    ).all().map { try $0.uuid("id") }
+                )
+                let rows = try await sql.raw(
+                    """
+                    SELECT rb.bucket_id, rb.repository_id, rb.folder, r.mode FROM repository_buckets rb
+                    JOIN repositories r ON r.id = rb.repository_id
+                    WHERE rb.bucket_id IN (\(binds: bucketIds)) AND rb.released_at IS NULL
+                    """
+                ).all()
+                for row in rows {
+                    let owner = try row.uuid("repository_id")
+                    guard owner != repositoryId else { continue }
+                    let bucketId = try row.uuid("bucket_id")
+                    var use = facts.uses[bucketId] ?? BucketUse()
+                    if try row.decode(column: "mode", as: String.self) == RepositoryMode.mirror.rawValue {
+                        use.mirrorRepositoryId = owner
+                    } else {
+                        use.normalFolders.append((owner, try row.decode(column: "folder", as: String.self)))
+                    }
+                    facts.uses[bucketId] = use
+                }
+            }
+            if let name {
+                let taken = try await sql.raw(
+                    """
+                    SELECT id FROM repositories WHERE org_id = \(bind: orgId.stored) AND name_key = \(bind: NameKey.of(name))
+                      AND deleted_at IS NULL AND id <> \(bind: repositoryId?.stored ?? "")
+                    """
+                ).first()
+                facts.nameTaken = taken != nil
+            }
+            facts.repositoryCount = try await Self.liveCount(orgId: orgId, sql)
+            if let repositoryId {
+                facts.currentMembers = try await Self.members(of: [repositoryId], sql)[repositoryId] ?? []
+            }
+            return facts
+        }
+    }
+
+    public func create(_ repository: Repository, limit: Int?) async throws {
+        try await self.translatingNameConflicts(repoId: repository.id) {
+            try await self.database.transaction { sql in
+                try await SQLBucketStore.requireLiveWorkspace(repository.workspaceId, orgId: repository.orgId, sql)
+                if let limit, try await Self.liveCount(orgId: repository.orgId, sql) >= limit {
+                    throw CisternError.repository(
+                        .quotaExceeded, "Repository quota reached: an organization may hold at most \(limit) repositories", repoId: repository.id
+                    )
+                }
+                try await sql.raw(
+                    """
+                    INSERT INTO repositories (id, org_id, workspace_id, name, name_key, storage_type, mode, disabled, created_at)
+                    VALUES (\(bind: repository.id.stored), \(bind: repository.orgId.stored), \(bind: repository.workspaceId.stored),
+                            \(bind: repository.name), \(bind: NameKey.of(repository.name)), \(bind: repository.storageType.rawValue),
+                            \(bind: repository.mode.rawValue), \(bind: repository.disabled), \(bind: repository.createdAt.millisecondsSince1970))
+                    """
+                ).run()
+                try await self.claim(repository, at: repository.createdAt, sql)
+            }
+        }
+    }
+
+    public func repository(id: UUID) async throws -> Repository? {
+        try await self.fetch(where: "r.id = \(bind: id.stored)").first
+    }
+
+    public func list(_ scope: ReadScope, workspaceId: UUID?, repositoryId: UUID?) async throws -> [Repository] {
+        var condition = scope.condition(organization: "r.org_id", workspace: "r.workspace_id")
+        if let workspaceId { condition = condition + " AND r.workspace_id = \(bind: workspaceId.stored)" }
+        if let repositoryId { condition = condition + " AND r.id = \(bind: repositoryId.stored)" }
+        return try await self.fetch(where: condition)
+    }
+
+    public func replace(_ repository: Repository, now: Date) async throws {
+        try await self.translatingNameConflicts(repoId: repository.id) {
+            try await self.database.transaction { sql in
+                try await SQLBucketStore.requireLiveWorkspace(repository.workspaceId, orgId: repository.orgId, sql)
+                let live = try await sql.raw(
+                    """
+                    SELECT id FROM repositories
+                    WHERE id = \(bind: repository.id.stored) AND org_id = \(bind: repository.orgId.stored) AND deleted_at IS NULL
+                    """
+                ).first()
+                guard live != nil else { throw CisternError.repository(.notFound, "Repository not found", repoId: repository.id) }
+                // Release under the old mode first, then take the new shape.
+                try await Self.release(repositoryId: repository.id, at: now, sql)
+                try await sql.raw(
+                    """
+                    UPDATE repositories SET workspace_id = \(bind: repository.workspaceId.stored), name = \(bind: repository.name),
+                        name_key = \(bind: NameKey.of(repository.name)), storage_type = \(bind: repository.storageType.rawValue),
+                        mode = \(bind: repository.mode.rawValue)
+                    WHERE id = \(bind: repository.id.stored)
+                    """
+                ).run()
+                try await self.claim(repository, at: now, sql)
+            }
+        }
+    }
+
+    public func delete(id: UUID, now: Date) async throws {
+        try await self.database.transaction { sql in
+            let deleted = try await sql.raw(
+                """
+                UPDATE repositories SET deleted_at = \(bind: now.millisecondsSince1970)
+                WHERE id = \(bind: id.stored) AND deleted_at IS NULL RETURNING id
+                """
+            ).first()
+            guard deleted != nil else { throw CisternError.repository(.notFound, "Repository not found", repoId: id) }
+            try await Self.release(repositoryId: id, at: now, sql)
+            try await sql.raw(
+                """
+                UPDATE repository_keys SET revoked_at = \(bind: now.millisecondsSince1970)
+                WHERE repository_id = \(bind: id.stored) AND revoked_at IS NULL
+                """
+            ).run()
+        }
+    }
+
+    public func references(bucketIds: [UUID]) async throws -> [UUID: [RepositoryReference]] {
+        guard !bucketIds.isEmpty else { return [:] }
+        return try await self.database.withConnection { sql in
+            let rows = try await sql.raw(
+                """
+                SELECT DISTINCT rb.bucket_id, r.id, r.name, r.storage_type, r.created_at FROM repository_buckets rb
+                JOIN repositories r ON r.id = rb.repository_id
+                WHERE rb.bucket_id IN (\(binds: bucketIds.map(\.stored))) AND rb.released_at IS NULL AND r.deleted_at IS NULL
+                ORDER BY r.created_at, r.id
+                """
+            ).all()
+            var references: [UUID: [RepositoryReference]] = [:]
+            for row in rows {
+                references[try row.uuid("bucket_id"), default: []].append(
+                    RepositoryReference(
+                        id: try row.uuid("id"), name: try row.decode(column: "name", as: String.self),
+                        storageType: try row.storageType("storage_type"), createdAt: try row.date("created_at")
+                    )
+                )
+            }
+            return references
+        }
+    }
+
+    public func createKey(_ key: RepositoryKey) async throws {
+        try await self.database.transaction { sql in
+            let live = try await sql.raw(
+                "SELECT id FROM repositories WHERE id = \(bind: key.repositoryId.stored) AND deleted_at IS NULL"
+            ).first()
+            guard live != nil else { throw CisternError.repository(.notFound, "Repository not found", repoId: key.repositoryId) }
+            try await sql.raw(
+                """
+                INSERT INTO repository_keys (id, repository_id, name, access_type, access_key, secret_key_version, secret_iv,
+                                             secret_auth_tag, secret_message, created_at)
+                VALUES (\(bind: key.id.stored), \(bind: key.repositoryId.stored), \(bind: key.name), \(bind: key.access.rawValue),
+                        \(bind: key.key), \(bind: key.secret.key), \(bind: key.secret.iv), \(bind: key.secret.authTag),
+                        \(bind: key.secret.message), \(bind: key.createdAt.millisecondsSince1970))
+                """
+            ).run()
+        }
+    }
+
+    public func keys(repositoryId: UUID) async throws -> [RepositoryKey] {
+        try await self.database.withConnection { sql in
+            try await Self.keys(where: "k.repository_id = \(bind: repositoryId.stored)", sql)
+        }
+    }
+
+    public func updateKey(id: UUID, repositoryId: UUID, name: String?, access: RepositoryAccess?) async throws -> Bool {
+        try await self.database.withConnection { sql in
+            try await sql.raw(
+                """
+                UPDATE repository_keys SET name = COALESCE(\(bind: name), name), access_type = COALESCE(\(bind: access?.rawValue), access_type)
+                WHERE id = \(bind: id.stored) AND repository_id = \(bind: repositoryId.stored) AND revoked_at IS NULL
+                RETURNING id
+                """
+            ).first() != nil
+        }
+    }
+
+    public func revokeKey(id: UUID, repositoryId: UUID, now: Date) async throws -> Bool {
+        try await self.database.withConnection { sql in
+            try await sql.raw(
+                """
+                UPDATE repository_keys SET revoked_at = \(bind: now.millisecondsSince1970)
+                WHERE id = \(bind: id.stored) AND repository_id = \(bind: repositoryId.stored) AND revoked_at IS NULL
+                RETURNING id
+                """
+            ).first() != nil
+        }
+    }
+
+    public func credential(accessKey: String) async throws -> (key: RepositoryKey, repository: Repository)? {
+        let key = try await self.database.withConnection { sql in
+            try await Self.keys(where: "k.access_key = \(bind: accessKey)", sql).first
+        }
+        guard let key, let repository = try await self.repository(id: key.repositoryId) else { return nil }
+        return (key, repository)
+    }
+
+    // MARK: Claims
+
+    /// Claims every member of `repository` for it, or throws the contract's code for the first
+    /// member that cannot be claimed. Runs inside the writing transaction.
+    func claim(_ repository: Repository, at now: Date, _ sql: any SQLDatabase) async throws {
+        for (position, member) in repository.members.enumerated() {
+            let claim: SQLQueryString =
+                switch repository.mode {
+                case .mirror:
+                    """
+                    UPDATE buckets SET mirror_repository_id = \(bind: repository.id.stored)
+                    WHERE id = \(bind: member.bucketId.stored) AND org_id = \(bind: repository.orgId.stored) AND deleted_at IS NULL
+                      AND mirror_repository_id IS NULL AND normal_claims = 0
+                    RETURNING id
+                    """
+                case .normal:
+                    """
+                    UPDATE buckets SET normal_claims = normal_claims + 1
+                    WHERE id = \(bind: member.bucketId.stored) AND org_id = \(bind: repository.orgId.stored) AND deleted_at IS NULL
+                      AND mirror_repository_id IS NULL
+                    RETURNING id
+                    """
+                }
+            guard try await sql.raw(claim).first() != nil else {
+                throw try await Self.whyUnclaimable(member, of: repository, sql)
+            }
+            do {
+                try await sql.raw(
+                    """
+                    INSERT INTO repository_buckets (repository_id, bucket_id, folder, is_master, position, added_at)
+                    VALUES (\(bind: repository.id.stored), \(bind: member.bucketId.stored), \(bind: member.folder),
+                            \(bind: repository.mode == .mirror && member.isMaster), \(bind: position), \(bind: now.millisecondsSince1970))
+                    """
+                ).run()
+            } catch let error where self.database.isUniqueViolation(error) {
+                throw CisternError.repository(
+                    .normalFolderAlreadyUsed, "Folder '\(member.folder)' of this bucket is used by another repository", repoId: repository.id
+                )
+            }
+        }
+    }
+
+    /// Why a member's bucket could not be claimed: gone, or owned or used by another repository.
+    static func whyUnclaimable(_ member: RepositoryMember, of repository: Repository, _ sql: any SQLDatabase) async throws -> CisternError {
+        let row = try await sql.raw(
+            """
+            SELECT id FROM buckets WHERE id = \(bind: member.bucketId.stored) AND org_id = \(bind: repository.orgId.stored)
+              AND deleted_at IS NULL
+            """
+        ).first()
+        guard row != nil else {
+            return .repository(.notFound, "Bucket \(member.bucketId.stored) not found", repoId: repository.id)
+        }
+        return .repository(
+            .mirrorUnitInOtherRepository, "Bucket \(member.bucketId.stored) is owned by or used in another repository", repoId: repository.id
+        )
+    }
+
+    /// Gives back every live member of a repository, as its mode (before any change in this
+    /// transaction) claimed it. Runs inside the writing transaction.
+    static func release(repositoryId: UUID, at now: Date, _ sql: any SQLDatabase) async throws {
+        let row = try await sql.raw("SELECT mode FROM repositories WHERE id = \(bind: repositoryId.stored)").first()
+        if try row?.decode(column: "mode", as: String.self) == RepositoryMode.mirror.rawValue {
+            try await sql.raw(
+                "UPDATE buckets SET mirror_repository_id = NULL WHERE mirror_repository_id = \(bind: repositoryId.stored)"
+            ).run()
+        } else {
+            let claims = try await sql.raw(
+                """
+                SELECT bucket_id, COUNT(*) AS uses FROM repository_buckets
+                WHERE repository_id = \(bind: repositoryId.stored) AND released_at IS NULL GROUP BY bucket_id
+                """
+            ).all()
+            for claim in claims {
+                try await sql.raw(
+                    """
+                    UPDATE buckets SET normal_claims = normal_claims - \(bind: try claim.decode(column: "uses", as: Int.self))
+                    WHERE id = \(bind: try claim.decode(column: "bucket_id", as: String.self))
+                    """
+                ).run()
+            }
+        }
+        try await sql.raw(
+            """
+            UPDATE repository_buckets SET released_at = \(bind: now.millisecondsSince1970)
+            WHERE repository_id = \(bind: repositoryId.stored) AND released_at IS NULL
+            """
+        ).run()
+    }
+
+    // MARK: Reading
+
+    static func liveCount(orgId: UUID, _ sql: any SQLDatabase) async throws -> Int {
+        let row = try await sql.raw(
+            "SELECT COUNT(*) AS live FROM repositories WHERE org_id = \(bind: orgId.stored) AND deleted_at IS NULL"
+        ).first()
+        return try row?.decode(column: "live", as: Int.self) ?? 0
+    }
+
+    static func members(of repositoryIds: [UUID], _ sql: any SQLDatabase) async throws -> [UUID: [RepositoryMember]] {
+        guard !repositoryIds.isEmpty else { return [:] }
+        let rows = try await sql.raw(
+            """
+            SELECT repository_id, bucket_id, folder, is_master FROM repository_buckets
+            WHERE repository_id IN (\(binds: repositoryIds.map(\.stored))) AND released_at IS NULL
+            ORDER BY repository_id, position
+            """
+        ).all()
+        var members: [UUID: [RepositoryMember]] = [:]
+        for row in rows {
+            members[try row.uuid("repository_id"), default: []].append(
+                RepositoryMember(
+                    bucketId: try row.uuid("bucket_id"), folder: try row.decode(column: "folder", as: String.self),
+                    isMaster: try row.decode(column: "is_master", as: Bool.self)
+                )
+            )
+        }
+        return members
+    }
+
+    static func keys(where condition: SQLQueryString, _ sql: any SQLDatabase) async throws -> [RepositoryKey] {
+        try await sql.raw(
+            """
+            SELECT k.id, k.repository_id, k.name, k.access_type, k.access_key, k.secret_key_version, k.secret_iv, k.secret_auth_tag,
+                   k.secret_message, k.created_at FROM repository_keys k
+            WHERE k.revoked_at IS NULL AND \(condition)
+            ORDER BY k.created_at, k.id
+            """
+        ).all().map { row in
+            RepositoryKey(
+                id: try row.uuid("id"), repositoryId: try row.uuid("repository_id"), name: try row.decode(column: "name", as: String.self),
+                access: RepositoryAccess(rawValue: try row.decode(column: "access_type", as: String.self)) ?? .read,
+                key: try row.decode(column: "access_key", as: String.self),
+                secret: SealedSecret(
+                    key: try row.decode(column: "secret_key_version", as: String.self), iv: try row.decode(column: "secret_iv", as: String.self),
+                    authTag: try row.decode(column: "secret_auth_tag", as: String.self),
+                    message: try row.decode(column: "secret_message", as: String.self)
+                ),
+                createdAt: try row.date("created_at")
+            )
+        }
+    }
+
+    /// Live repositories matching `condition` (on alias `r`) with their members, oldest first.
+    private func fetch(where condition: SQLQueryString) async throws -> [Repository] {
+        try await self.database.withConnection { sql in
+            let rows = try await sql.raw(
+                """
+                SELECT r.id, r.org_id, r.workspace_id, r.name, r.storage_type, r.mode, r.disabled, r.created_at FROM repositories r
+                WHERE r.deleted_at IS NULL AND \(condition)
+                ORDER BY r.created_at, r.id
+                """
+            ).all()
+            var repositories = try rows.map { row in
+                Repository(
+                    id: try row.uuid("id"), orgId: try row.uuid("org_id"), workspaceId: try row.uuid("workspace_id"),
+                    name: try row.decode(column: "name", as: String.self), storageType: try row.storageType("storage_type"),
+                    mode: RepositoryMode(rawValue: try row.decode(column: "mode", as: String.self)) ?? .normal, members: [],
+                    disabled: try row.decode(column: "disabled", as: Bool.self), createdAt: try row.date("created_at")
+                )
+            }
+            let members = try await Self.members(of: repositories.map(\.id), sql)
+            for index in repositories.indices { repositories[index].members = members[repositories[index].id] ?? [] }
+            return repositories
+        }
+    }
+
+    private func translatingNameConflicts<T: Sendable>(repoId: UUID, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error where self.database.isUniqueViolation(error) {
+            throw CisternError.repository(.nameAlreadyUsed, "Another repository of the organization has this name", repoId: repoId)
+        }
+    }
+}
