@@ -10,7 +10,7 @@ struct AuthorizationMatrixTests {
     @Test(arguments: MatrixRow.all, Actor.allCases)
     func statusFollowsThePolicy(row: MatrixRow, actor: Actor) async throws {
         try await TestApp { $0.validateBuckets = false }.run { api in
-            let world = try await World.build(api, withBucket: true)
+            let world = try await World.build(api, withBucket: true, withRepository: true)
             let request = row.request(world)
             let response = try await api.request(request.method, request.uri, json: request.body, token: world.tokens[actor]!)
             let expected = row.expected[Actor.allCases.firstIndex(of: actor)!]
@@ -106,6 +106,42 @@ struct MatrixRow: Sendable, CustomTestStringConvertible {
         },
         MatrixRow(name: "GET /bucket/{id}/status", expected: [200, 200, 200, 404, 404, 200, 200, 200, 404]) {
             (.get, "/bucket/\($0.bucketId!)/status", nil)
+        },
+        // Repositories and their keys
+        MatrixRow(name: "GET /repo", expected: [200, 200, 200, 200, 200, 200, 200, 200, 200]) { _ in
+            (.get, "/repo", nil)
+        },
+        MatrixRow(name: "GET /repo?workspaceId", expected: [200, 200, 200, 404, 404, 200, 200, 200, 404]) {
+            (.get, "/repo?workspaceId=\($0.projectId)", nil)
+        },
+        MatrixRow(name: "POST /repo", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
+            (.post, "/repo", ["name": "New repo", "storageType": "S3", "mode": "NORMAL", "workspaceId": $0.projectId,
+                              "repoBuckets": [["bucketId": $0.bucketId!, "folder": "new"]]])
+        },
+        // Judged as a create: the bucket must be visible to the caller.
+        MatrixRow(name: "POST /repo/validate", expected: [200, 200, 200, 404, 404, 200, 200, 200, 404]) {
+            (.post, "/repo/validate", ["mode": "NORMAL", "repoBuckets": [["bucketId": $0.bucketId!, "folder": "new"]]])
+        },
+        MatrixRow(name: "PUT /repo/{id}", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
+            (.put, "/repo/\($0.repositoryId!)", ["name": "Renamed repo"])
+        },
+        MatrixRow(name: "POST /repo/{id}/validate", expected: [200, 200, 200, 404, 404, 200, 200, 200, 404]) {
+            (.post, "/repo/\($0.repositoryId!)/validate", ["name": "Renamed repo"])
+        },
+        MatrixRow(name: "DELETE /repo/{id}", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
+            (.delete, "/repo/\($0.repositoryId!)", nil)
+        },
+        MatrixRow(name: "POST /repo/{id}/apikey", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
+            (.post, "/repo/\($0.repositoryId!)/apikey", ["name": "k", "accessType": "WRITE"])
+        },
+        MatrixRow(name: "GET /repo/{id}/apikey", expected: [200, 200, 200, 404, 404, 200, 200, 200, 404]) {
+            (.get, "/repo/\($0.repositoryId!)/apikey", nil)
+        },
+        MatrixRow(name: "PUT /repo/{id}/apikey/{keyId}", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
+            (.put, "/repo/\($0.repositoryId!)/apikey/\($0.repositoryKeyId!)", ["name": "renamed"])
+        },
+        MatrixRow(name: "DELETE /repo/{id}/apikey/{keyId}", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
+            (.delete, "/repo/\($0.repositoryId!)/apikey/\($0.repositoryKeyId!)", nil)
         },
     ]
 }

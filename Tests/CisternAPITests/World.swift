@@ -24,8 +24,11 @@ struct World: Sendable {
     /// A bucket in `project` (registered without a provider check: the app must run with
     /// `validateBuckets = false`), when asked for.
     let bucketId: String?
+    /// A NORMAL repository in `project` over a second bucket, and a key of it, when asked for.
+    let repositoryId: String?
+    let repositoryKeyId: String?
 
-    static func build(_ api: APIClient, withBucket: Bool = false) async throws -> World {
+    static func build(_ api: APIClient, withBucket: Bool = false, withRepository: Bool = false) async throws -> World {
         let owner = try await api.register(email: "owner-\(UUID().uuidString.prefix(6))@a.example", company: "A")
         var tokens: [Actor: String] = [.owner: owner.accessToken]
         var ids: [Actor: String] = [.owner: owner.userId]
@@ -50,10 +53,22 @@ struct World: Sendable {
         ids[.foreignOwner] = foreign.userId
         let list = try await api.request(.get, "/workspace", token: owner.accessToken)
         let defaultId = try #require((list["workspaces"] as? [[String: Any]])?.first { $0["default"] as? Bool == true }?["id"] as? String)
-        let bucketId = withBucket ? try await api.createUnvalidatedBucket(in: projectId, as: owner.accessToken) : nil
+        let bucketId = withBucket || withRepository ? try await api.createUnvalidatedBucket(in: projectId, as: owner.accessToken) : nil
+        var repositoryId: String?
+        var repositoryKeyId: String?
+        if withRepository {
+            let member = try await api.createUnvalidatedBucket(in: projectId, as: owner.accessToken)
+            repositoryId = try await api.createRepository(
+                in: projectId, mode: "NORMAL", members: [["bucketId": member, "folder": "shared"]], as: owner.accessToken
+            )
+            let key = try await api.request(
+                .post, "/repo/\(repositoryId!)/apikey", json: ["name": "ci", "accessType": "READ"], token: owner.accessToken
+            )
+            repositoryKeyId = try #require(key.string("id"))
+        }
         return World(
             api: api, tokens: tokens, userIds: ids, orgId: owner.orgId, projectId: projectId, defaultWorkspaceId: defaultId,
-            targetId: target.id, outsiderId: outsider.id, bucketId: bucketId
+            targetId: target.id, outsiderId: outsider.id, bucketId: bucketId, repositoryId: repositoryId, repositoryKeyId: repositoryKeyId
         )
     }
 }
@@ -84,6 +99,25 @@ extension APIClient {
         )
         #expect(response.status == .ok, "\(response.text)")
         return try #require(response.string("bucketId"))
+    }
+
+    /// Creates a repository and returns its id.
+    func createRepository(
+        in workspaceId: String, mode: String, members: [[String: any Sendable]], as token: String,
+        name: String = "repo-\(UUID().uuidString.prefix(8))"
+    ) async throws -> String {
+        let response = try await self.request(
+            .post, "/repo", json: ["name": name, "storageType": "S3", "mode": mode, "workspaceId": workspaceId, "repoBuckets": members],
+            token: token
+        )
+        #expect(response.status == .ok, "\(response.text)")
+        return try #require(response.string("repoId"))
+    }
+
+    /// The ids `GET /bucket/available` lists for `token`.
+    func availableIds(_ token: String, query: String = "") async throws -> [String] {
+        let response = try await self.request(.get, "/bucket/available\(query)", token: token)
+        return try #require(response.json as? [[String: Any]]).compactMap { $0["id"] as? String }
     }
 
     func addMember(_ userId: String, role: String, to workspaceId: String, as token: String) async throws {
