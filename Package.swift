@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/vapor/async-kit.git", from: "1.19.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.1.0"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.14.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.32.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.0"),
     ],
@@ -45,6 +46,7 @@ let package = Package(
                 "CisternCore",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "AsyncKit", package: "async-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -87,7 +89,10 @@ let package = Package(
         // Helpers the test targets share: the real S3 server the tests talk to, and listeners that never answer.
         .target(
             name: "CisternTestSupport",
-            dependencies: ["CisternCore", "CisternProviders", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "CisternCore", "CisternProviders", "CisternStore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -97,7 +102,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CisternStoreTests",
-            dependencies: ["CisternStore", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["CisternStore", "CisternTestSupport", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -19,7 +19,7 @@ public func buildApplication(
     logger.logLevel = configuration.logLevel
 
     let dataDirectory = try DataDirectory.prepare(configuration, logger: logger)
-    let database = try await Database.openSQLite(path: dataDirectory.databasePath, logger: logger)
+    let database = try await Database.open(url: dataDirectory.databaseURL, connections: configuration.databasePoolSize, logger: logger)
     let http = ProviderHTTPClient.make()
     do {
         try await Migrator(database: database).migrate(now: timeSource.now, logger: logger)
@@ -109,7 +109,7 @@ struct ShutdownService: Service {
 /// Applies pending migrations to the configured database and returns their versions.
 public func migrateDatabase(_ configuration: CisternConfiguration, logger: Logger) async throws -> [Int] {
     let dataDirectory = try DataDirectory.prepare(configuration, logger: logger)
-    let database = try await Database.openSQLite(path: dataDirectory.databasePath, logger: logger)
+    let database = try await Database.open(url: dataDirectory.databaseURL, connections: configuration.databasePoolSize, logger: logger)
     do {
         let applied = try await Migrator(database: database).migrate(logger: logger)
         try await database.close()

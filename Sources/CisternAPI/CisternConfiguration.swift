@@ -9,8 +9,11 @@ public struct CisternConfiguration: Sendable {
     public var port = 8080
     /// Holds the SQLite database (unless `databaseURL` says otherwise) and the generated keys.
     public var dataDirectory = "./cistern-data"
-    /// `sqlite:PATH`; nil for `cistern.sqlite` in the data directory.
+    /// `sqlite:PATH` or `postgres://user:password@host:port/database`; nil for `cistern.sqlite`
+    /// in the data directory.
     public var databaseURL: String?
+    /// Connections in the database pool.
+    public var databasePoolSize = 8
     /// Base64 of 32 bytes; nil to use (or create) `jwt-signing.key` in the data directory.
     public var jwtSecret: String?
     /// Base64 of 32 bytes; nil to use (or create) `master.key` in the data directory.
@@ -50,6 +53,9 @@ public struct CisternConfiguration: Sendable {
         },
         Setting(flag: "data-dir") { $0.dataDirectory = $1 },
         Setting(flag: "database-url") { $0.databaseURL = $1 },
+        Setting(flag: "database-pool-size") { config, value throws(ConfigurationError) in
+            config.databasePoolSize = try parse(value, as: "database-pool-size", range: 1...512)
+        },
         Setting(flag: "jwt-secret") { $0.jwtSecret = $1 },
         Setting(flag: "master-key") { $0.masterKey = $1 },
         Setting(flag: "access-token-ttl") { config, value throws(ConfigurationError) in

@@ -7,7 +7,8 @@ import Logging
 /// reused on every later start.
 public struct DataDirectory: Sendable {
     public let path: String
-    public let databasePath: String
+    /// `sqlite:PATH` or a `postgres://` URL.
+    public let databaseURL: String
     public let jwtKey: KeyMaterial
     public let masterKey: KeyMaterial
 
@@ -28,24 +29,27 @@ public struct DataDirectory: Sendable {
             }
             logger.notice("created data directory", metadata: ["path": "\(path)"])
         }
-        let databasePath = try databaseLocation(configuration.databaseURL) ?? (path as NSString).appendingPathComponent(databaseFile)
+        let databaseURL = try databaseLocation(configuration.databaseURL) ?? "sqlite:" + (path as NSString).appendingPathComponent(databaseFile)
         let jwtKey = try key(supplied: configuration.jwtSecret, suppliedName: "CISTERN_JWT_SECRET", file: jwtKeyFile, in: path, logger: logger)
         let masterKey = try key(supplied: configuration.masterKey, suppliedName: "CISTERN_MASTER_KEY", file: masterKeyFile, in: path, logger: logger)
-        return DataDirectory(path: path, databasePath: databasePath, jwtKey: jwtKey, masterKey: masterKey)
+        if databaseURL.hasPrefix("postgres"), configuration.jwtSecret == nil || configuration.masterKey == nil {
+            logger.warning(
+                "the keys come from this data directory: every replica sharing the database needs the same CISTERN_JWT_SECRET and CISTERN_MASTER_KEY"
+            )
+        }
+        return DataDirectory(path: path, databaseURL: databaseURL, jwtKey: jwtKey, masterKey: masterKey)
     }
 
-    /// The SQLite path a database URL names, or nil for the default.
+    /// The database URL in its checked form (`sqlite:PATH` or `postgres://...`), or nil for the default.
     static func databaseLocation(_ url: String?) throws(StartupError) -> String? {
         guard let url, !url.isEmpty else { return nil }
         for prefix in ["sqlite://", "sqlite:"] where url.hasPrefix(prefix) {
             let path = String(url.dropFirst(prefix.count))
             guard !path.isEmpty else { throw StartupError("database-url \(url) names no file") }
-            return path
+            return "sqlite:" + path
         }
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw StartupError("database-url: PostgreSQL is not supported by this version yet; use sqlite:PATH")
-        }
-        throw StartupError("database-url must look like sqlite:PATH")
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") { return url }
+        throw StartupError("database-url must look like sqlite:PATH or postgres://user:password@host:port/database")
     }
 
     private static func key(

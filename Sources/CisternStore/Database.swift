@@ -4,84 +4,138 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import PostgresKit
 import SQLKit
 import SQLiteKit
 
-/// The SQL database behind every store: a pool of connections to one engine, with the few
-/// differences between engines (how a write transaction begins, how a uniqueness violation
-/// looks) kept here and nowhere else.
+/// The SQL database behind every store: a pool of connections to one engine (SQLite or
+/// PostgreSQL), with the few differences between engines (how a write transaction begins, how a
+/// uniqueness violation looks, how concurrent migrations are kept apart) kept here and nowhere else.
 ///
-/// `@unchecked Sendable`: every stored property is immutable, and AsyncKit's pool, which predates
-/// Sendable annotations, guards its own state with a lock.
+/// `@unchecked Sendable`: every stored property is immutable, and AsyncKit's pools, which predate
+/// Sendable annotations, guard their own state with a lock.
 public final class Database: @unchecked Sendable {
     /// The engine behind the connections.
     public enum Engine: String, Sendable {
         case sqlite
+        case postgres
     }
 
     public let engine: Engine
+    /// Where the database is, for logs: a file path, or a PostgreSQL URL without its password.
     public let location: String
-    private let pool: EventLoopGroupConnectionPool<SQLiteConnectionSetup>
-    private let threadPool: NIOThreadPool
+    private let pool: any ConnectionLeasing
     private let logger: Logger
 
-    private init(
-        engine: Engine, location: String, pool: EventLoopGroupConnectionPool<SQLiteConnectionSetup>,
-        threadPool: NIOThreadPool, logger: Logger
-    ) {
+    private init(engine: Engine, location: String, pool: any ConnectionLeasing, logger: Logger) {
         self.engine = engine
         self.location = location
         self.pool = pool
-        self.threadPool = threadPool
         self.logger = logger
     }
 
-    /// Opens a pool over the SQLite file at `path` (created when missing, WAL mode) and checks
-    /// that it answers, so a bad location fails here and not at the first request.
+    /// Opens the database a URL names: `sqlite:PATH` or a path for SQLite, `postgres://...` for
+    /// PostgreSQL. Checks that it answers, so a bad location fails here and not at the first request.
+    public static func open(url: String, connections: Int = 4, logger: Logger) async throws -> Database {
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            return try await openPostgres(url: url, connections: connections, logger: logger)
+        }
+        let path = url.hasPrefix("sqlite://") ? String(url.dropFirst(9)) : url.hasPrefix("sqlite:") ? String(url.dropFirst(7)) : url
+        return try await openSQLite(path: path, connections: connections, logger: logger)
+    }
+
+    /// Opens a pool over the SQLite file at `path` (created when missing, WAL mode).
     public static func openSQLite(path: String, connections: Int = 4, logger: Logger) async throws -> Database {
         let eventLoops = MultiThreadedEventLoopGroup.singleton
-        let loopCount = Array(eventLoops.makeIterator()).count
-        let perLoop = max(1, connections / loopCount)
+        let perLoop = max(1, connections / Self.loopCount)
         // One thread per connection: a connection waiting on SQLite's write lock holds its thread,
         // and the holder of the lock must still find a thread to finish on.
-        let threadPool = NIOThreadPool(numberOfThreads: perLoop * loopCount)
+        let threadPool = NIOThreadPool(numberOfThreads: perLoop * Self.loopCount)
         threadPool.start()
-        let source = SQLiteConnectionSetup(path: path, threadPool: threadPool)
         let pool = EventLoopGroupConnectionPool(
-            source: source, maxConnectionsPerEventLoop: perLoop, requestTimeout: .seconds(30), logger: logger, on: eventLoops
+            source: SQLiteConnectionSetup(path: path, threadPool: threadPool), maxConnectionsPerEventLoop: perLoop,
+            requestTimeout: .seconds(30), logger: logger, on: eventLoops
         )
-        let database = Database(engine: .sqlite, location: path, pool: pool, threadPool: threadPool, logger: logger)
+        let leasing = Pool(pool: pool, makeSQL: { $0.sql(queryLogLevel: nil) }, after: { try await threadPool.shutdownGracefully() })
+        return try await Self.checked(Database(engine: .sqlite, location: path, pool: leasing, logger: logger))
+    }
+
+    /// Opens a pool over the PostgreSQL database a `postgres://user:password@host:port/database`
+    /// URL names (TLS when the server offers it, unless `?sslmode=disable`).
+    public static func openPostgres(url: String, connections: Int = 8, logger: Logger) async throws -> Database {
+        let location = Self.redacted(url)
+        let configuration: SQLPostgresConfiguration
+        do {
+            configuration = try SQLPostgresConfiguration(url: url)
+        } catch {
+            // The URL error would repeat the whole URL, password included.
+            throw DatabaseUnavailable(location: location, reason: "not a valid PostgreSQL URL")
+        }
+        let pool = EventLoopGroupConnectionPool(
+            source: PostgresConnectionSource(sqlConfiguration: configuration), maxConnectionsPerEventLoop: max(1, connections / Self.loopCount),
+            requestTimeout: .seconds(30), logger: logger, on: MultiThreadedEventLoopGroup.singleton
+        )
+        let leasing = Pool(pool: pool, makeSQL: { $0.sql(queryLogLevel: nil) }, after: {})
+        return try await Self.checked(Database(engine: .postgres, location: location, pool: leasing, logger: logger))
+    }
+
+    private static var loopCount: Int { Array(MultiThreadedEventLoopGroup.singleton.makeIterator()).count }
+
+    private static func checked(_ database: Database) async throws -> Database {
         do {
             try await database.ping()
         } catch {
             try? await database.close()
-            throw DatabaseUnavailable(location: path, reason: String(describing: error))
+            throw DatabaseUnavailable(location: database.location, reason: Self.describe(error))
         }
         return database
     }
 
     /// Runs `body` on one connection leased from the pool.
     public func withConnection<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        let connection = try await self.pool.requestConnection(logger: self.logger).get()
-        defer { self.pool.releaseConnection(connection, logger: self.logger) }
-        return try await body(connection.sql(queryLogLevel: nil))
+        try await self.pool.withConnection(logger: self.logger, body)
     }
 
     /// Runs `body` inside one write transaction: committed when it returns, rolled back when it throws.
-    /// On SQLite the write lock is taken at `BEGIN`, so two writers queue instead of deadlocking.
+    ///
+    /// Write transactions are serializable on both engines: SQLite takes its write lock at `BEGIN`
+    /// (so writers queue instead of deadlocking); PostgreSQL runs them `SERIALIZABLE` and the
+    /// transaction is retried when the server aborts it as the loser of a conflict. `body` may
+    /// therefore run more than once, and must not do anything but database work.
     public func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await self.withConnection { sql in
-            try await sql.raw(self.beginWrite).run()
+        var attempt = 0
+        while true {
+            attempt += 1
             do {
-                let result = try await body(sql)
-                try await sql.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
+                return try await self.withConnection { sql in
+                    try await sql.raw(self.beginWrite).run()
+                    do {
+                        let result = try await body(sql)
+                        try await sql.raw("COMMIT").run()
+                        return result
+                    } catch {
+                        try? await sql.raw("ROLLBACK").run()
+                        throw error
+                    }
+                }
+            } catch let error where attempt < 10 && self.isSerializationFailure(error) {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
             }
         }
     }
+
+    /// A statement that, run first in a write transaction, makes every process using this database
+    /// wait for that transaction's end: none on SQLite (`BEGIN IMMEDIATE` already does), a
+    /// transaction-scoped advisory lock on PostgreSQL. Migrations take it, so replicas starting
+    /// together apply them one at a time.
+    public var exclusiveLock: SQLQueryString? {
+        switch self.engine {
+        case .sqlite: nil
+        case .postgres: "SELECT pg_advisory_xact_lock(\(literal: Self.migrationLockKey))"
+        }
+    }
+
+    private static let migrationLockKey = 0x6369_7374_6572_6e31  // "cistern1"
 
     /// Succeeds when the database answers a trivial query.
     public func ping() async throws {
@@ -90,20 +144,69 @@ public final class Database: @unchecked Sendable {
 
     /// Whether `error` is a violation of a unique constraint or index.
     public func isUniqueViolation(_ error: any Error) -> Bool {
-        guard let error = error as? SQLiteError else { return false }
-        return error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed
+        if let error = error as? SQLiteError {
+            return error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed
+        }
+        return (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
+    }
+
+    /// Whether `error` is PostgreSQL aborting a transaction that lost a conflict (serialization
+    /// failure or deadlock): the transaction can simply run again.
+    func isSerializationFailure(_ error: any Error) -> Bool {
+        guard let state = (error as? PSQLError)?.serverInfo?[.sqlState] else { return false }
+        return state == "40001" || state == "40P01"
     }
 
     /// Closes every connection. The database must not be used afterwards.
     public func close() async throws {
-        try await self.pool.shutdownAsync()
-        try await self.threadPool.shutdownGracefully()
+        try await self.pool.close()
     }
 
     private var beginWrite: SQLQueryString {
         switch self.engine {
         case .sqlite: "BEGIN IMMEDIATE"
+        case .postgres: "BEGIN ISOLATION LEVEL SERIALIZABLE"
         }
+    }
+
+    /// A PostgreSQL URL without its password.
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return "postgres://(unreadable URL)" }
+        if components.password != nil { components.password = "***" }
+        return components.string ?? "postgres://(unreadable URL)"
+    }
+
+    /// A short description of a connection failure that never repeats a password.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            return "\(error.code)"
+        }
+        return String("\(error)".prefix(300))
+    }
+}
+
+/// Leasing connections from one kind of pool.
+private protocol ConnectionLeasing: Sendable {
+    func withConnection<T: Sendable>(logger: Logger, _ body: (any SQLDatabase) async throws -> T) async throws -> T
+    func close() async throws
+}
+
+/// An AsyncKit pool of any engine's connections.
+private struct Pool<Source: ConnectionPoolSource>: ConnectionLeasing, @unchecked Sendable {
+    let pool: EventLoopGroupConnectionPool<Source>
+    let makeSQL: @Sendable (Source.Connection) -> any SQLDatabase
+    let after: @Sendable () async throws -> Void
+
+    func withConnection<T: Sendable>(logger: Logger, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        let connection = try await self.pool.requestConnection(logger: logger).get()
+        defer { self.pool.releaseConnection(connection, logger: logger) }
+        return try await body(self.makeSQL(connection))
+    }
+
+    func close() async throws {
+        try await self.pool.shutdownAsync()
+        try await self.after()
     }
 }
 

@@ -16,7 +16,8 @@ public struct Migrator: Sendable {
     /// Applies what is missing and returns the migrations it applied.
     @discardableResult
     public func migrate(now: Date = Date(), logger: Logger) async throws -> [Migration] {
-        try await self.database.withConnection { sql in
+        try await self.database.transaction { sql in
+            try await self.takeTurn(sql)
             try await sql.raw(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -30,6 +31,7 @@ public struct Migrator: Sendable {
         var applied: [Migration] = []
         for migration in self.migrations {
             let didApply = try await self.database.transaction { sql in
+                try await self.takeTurn(sql)
                 let present = try await sql.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)")
                     .first()
                 guard present == nil else { return false }
@@ -50,6 +52,11 @@ public struct Migrator: Sendable {
             }
         }
         return applied
+    }
+
+    /// Replicas starting together on one database apply migrations one at a time.
+    private func takeTurn(_ sql: any SQLDatabase) async throws {
+        if let lock = self.database.exclusiveLock { try await sql.raw(lock).run() }
     }
 
     /// The versions the database holds, in order.

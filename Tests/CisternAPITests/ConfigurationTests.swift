@@ -51,7 +51,7 @@ struct ConfigurationTests {
         }
         let directoryMode = try FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? Int
         #expect(directoryMode == 0o700)
-        #expect(first.databasePath == "\(directory)/cistern.sqlite")
+        #expect(first.databaseURL == "sqlite:\(directory)/cistern.sqlite")
         let keyFile = try String(contentsOfFile: "\(directory)/master.key", encoding: .utf8)
         let second = try DataDirectory.prepare(configuration, logger: Logger(label: "test"))
         #expect(try String(contentsOfFile: "\(directory)/master.key", encoding: .utf8) == keyFile)
@@ -99,14 +99,17 @@ struct ConfigurationTests {
         #expect(!FileManager.default.fileExists(atPath: "\(directory)/jwt-signing.key"))
     }
 
-    @Test(arguments: [("sqlite:/tmp/a.sqlite", "/tmp/a.sqlite"), ("sqlite:///tmp/b.db", "/tmp/b.db"), ("sqlite:rel.db", "rel.db")])
-    func sqliteURLsNameTheFile(url: String, path: String) throws {
+    @Test(arguments: [
+        ("sqlite:/tmp/a.sqlite", "sqlite:/tmp/a.sqlite"), ("sqlite:///tmp/b.db", "sqlite:/tmp/b.db"), ("sqlite:rel.db", "sqlite:rel.db"),
+        ("postgres://u:p@127.0.0.1:5432/db", "postgres://u:p@127.0.0.1:5432/db"),
+    ])
+    func databaseURLsAreCheckedAndKept(url: String, expected: String) throws {
         let directory = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var configuration = CisternConfiguration()
         configuration.dataDirectory = directory
         configuration.databaseURL = url
-        #expect(try DataDirectory.prepare(configuration, logger: Logger(label: "test")).databasePath == path)
+        #expect(try DataDirectory.prepare(configuration, logger: Logger(label: "test")).databaseURL == expected)
     }
 
     @Test func anUnsupportedDatabaseURLFailsFast() {

@@ -1,6 +1,7 @@
 import CisternAPI
 import CisternCore
 import CisternStore
+import CisternTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -25,23 +26,29 @@ struct TestApp {
         configuration.port = 0
         configuration.bcryptCost = 4
         configuration.logLevel = .warning
+        // Hundreds of apps run at once; each needs few connections.
+        configuration.databasePoolSize = 2
         adjust(&configuration)
         self.configuration = configuration
     }
 
+    /// The database the app runs on (see `TestDatabase`), made by `run`.
+    let databaseURL = DatabaseURLBox()
+
     /// Builds the app and runs `body` against it (in-process by default, or over a real socket).
     func run<T: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (APIClient) async throws -> T) async throws -> T {
         defer { try? FileManager.default.removeItem(atPath: self.dataDirectory) }
-        let app = try await buildApplication(self.configuration, timeSource: self.clock)
+        try FileManager.default.createDirectory(atPath: self.dataDirectory, withIntermediateDirectories: true)
+        var configuration = self.configuration
+        configuration.databaseURL = try await TestDatabase.freshURL(in: self.dataDirectory)
+        self.databaseURL.value = configuration.databaseURL
+        let app = try await buildApplication(configuration, timeSource: self.clock)
         return try await app.test(setup) { client in try await body(APIClient(client: client)) }
     }
 
-    /// Opens the app's database directly, for setting up states no endpoint can reach yet.
+    /// Opens the app's database directly, for setting up states no endpoint can reach.
     func withDatabase<T: Sendable>(_ body: (Database) async throws -> T) async throws -> T {
-        let database = try await Database.openSQLite(
-            path: (self.dataDirectory as NSString).appendingPathComponent("cistern.sqlite"), connections: 1,
-            logger: Logger(label: "test")
-        )
+        let database = try await Database.open(url: try #require(self.databaseURL.value), connections: 1, logger: Logger(label: "test"))
         do {
             let result = try await body(database)
             try await database.close()
@@ -50,6 +57,16 @@ struct TestApp {
             try? await database.close()
             throw error
         }
+    }
+}
+
+/// Where `TestApp.run` put the database, for `withDatabase`.
+final class DatabaseURLBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: String?
+    var value: String? {
+        get { self.lock.withLock { self.stored } }
+        set { self.lock.withLock { self.stored = newValue } }
     }
 }
 

@@ -1,5 +1,6 @@
 import CisternCore
 import CisternStore
+import CisternTestSupport
 import Foundation
 import Logging
 
@@ -8,7 +9,7 @@ func withMigratedDatabase<T: Sendable>(_ body: (Database) async throws -> T) asy
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cistern-store-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let database = try await Database.openSQLite(path: directory.appendingPathComponent("test.sqlite").path, logger: Logger(label: "test"))
+    let database = try await Database.open(url: try await TestDatabase.freshURL(in: directory.path), connections: 2, logger: Logger(label: "test"))
     do {
         try await Migrator(database: database).migrate(logger: Logger(label: "test"))
         let result = try await body(database)

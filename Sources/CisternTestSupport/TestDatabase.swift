@@ -1,0 +1,35 @@
+import CisternStore
+import Foundation
+import Logging
+
+/// The database a test runs on: a fresh SQLite file, or, when `CISTERN_TEST_POSTGRES_URL` names
+/// a PostgreSQL server (scripts/test sets it for its second pass), a fresh database on it.
+public enum TestDatabase {
+    /// Whether this test run uses PostgreSQL.
+    public static var onPostgres: Bool { server != nil }
+
+    static var server: String? {
+        ProcessInfo.processInfo.environment["CISTERN_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A URL for a new, empty database (`sqlite:` in `directory`, or a new PostgreSQL database).
+    public static func freshURL(in directory: String) async throws -> String {
+        guard let server else { return "sqlite:" + (directory as NSString).appendingPathComponent("cistern.sqlite") }
+        let name = "cistern_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let admin = try await Database.openPostgres(url: server, connections: 1, logger: Logger(label: "test"))
+        do {
+            try await admin.withConnection { try await $0.raw("CREATE DATABASE \(ident: name)").run() }
+            try await admin.close()
+        } catch {
+            try? await admin.close()
+            throw error
+        }
+        guard var components = URLComponents(string: server) else { throw TestDatabaseError(description: "unreadable server URL") }
+        components.path = "/" + name
+        return components.string!
+    }
+}
+
+struct TestDatabaseError: Error, CustomStringConvertible {
+    var description: String
+}
