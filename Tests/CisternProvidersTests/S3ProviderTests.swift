@@ -14,7 +14,7 @@ struct S3ProviderTests {
             try await S3TestServer.createBucket(name, with: provider)
             let result = await provider.probe(try S3TestServer.connection(bucket: name))
             #expect(result.status == .online, "\(result.reason)")
-            #expect(result.latencyMs >= 0 && result.latencyMs < 5000)
+            #expect(result.latencyMs >= 0)
         }
     }
 
@@ -47,28 +47,30 @@ struct S3ProviderTests {
         }
     }
 
-    @Test func aClosedPortIsOfflineQuickly() async throws {
-        try await withS3Provider { provider in
+    /// A refused connection fails at once rather than being retried until the request's deadline.
+    /// (The margin is wide on purpose: this tells "at once" from "at the deadline", it is no
+    /// measurement of speed.)
+    @Test(.timeLimit(.minutes(1))) func aClosedPortIsOfflineWithoutWaitingForTheDeadline() async throws {
+        try await withS3Provider(timeout: 60) { provider in
             var connection = try S3TestServer.connection(bucket: "any")
             connection.endpoint = "http://127.0.0.1:\(try closedPort())"
             let result = await provider.probe(connection)
             #expect(result.status == .offline)
             #expect(result.reason == "connection refused", "\(result.reason)")
-            #expect(result.latencyMs < 2000)
+            #expect(result.latencyMs < 30_000)
         }
     }
 
-    @Test func anEndpointThatNeverAnswersIsOfflineWithinTheTimeout() async throws {
+    /// The request timeout ends a request the endpoint never answers (the time limit catches a hang).
+    @Test(.timeLimit(.minutes(1))) func anEndpointThatNeverAnswersIsOfflineByTimeout() async throws {
         let silent = try SilentListener()
         defer { silent.close() }
         try await withS3Provider(timeout: 1) { provider in
             var connection = try S3TestServer.connection(bucket: "any")
             connection.endpoint = "http://127.0.0.1:\(silent.port)"
-            let start = ContinuousClock.now
             let result = await provider.probe(connection)
             #expect(result.status == .offline)
             #expect(result.reason.contains("timed out"), "\(result.reason)")
-            #expect(ContinuousClock.now - start < .seconds(3))
         }
     }
 
