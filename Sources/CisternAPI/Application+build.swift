@@ -119,3 +119,8 @@ public func migrateDatabase(_ configuration: CisternConfiguration, logger: Logge
         throw error
     }
 }
+
+/// One line that says why the process cannot go on, never repeating a secret or a statement.
+public func describeFailure(_ error: any Error) -> String {
+    Database.describe(error)
+}

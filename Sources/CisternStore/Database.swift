@@ -107,31 +107,42 @@ public final class Database: @unchecked Sendable {
         while true {
             attempt += 1
             do {
-                return try await self.withConnection { sql in
-                    try await sql.raw(self.beginWrite).run()
-                    do {
-                        let result = try await body(sql)
-                        try await sql.raw("COMMIT").run()
-                        return result
-                    } catch {
-                        try? await sql.raw("ROLLBACK").run()
-                        throw error
-                    }
-                }
+                return try await self.withConnection { sql in try await self.transaction(on: sql, body) }
             } catch let error where attempt < 10 && self.isSerializationFailure(error) {
                 try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
             }
         }
     }
 
-    /// A statement that, run first in a write transaction, makes every process using this database
-    /// wait for that transaction's end: none on SQLite (`BEGIN IMMEDIATE` already does), a
-    /// transaction-scoped advisory lock on PostgreSQL. Migrations take it, so replicas starting
-    /// together apply them one at a time.
-    public var exclusiveLock: SQLQueryString? {
-        switch self.engine {
-        case .sqlite: nil
-        case .postgres: "SELECT pg_advisory_xact_lock(\(literal: Self.migrationLockKey))"
+    /// Runs `body` in one write transaction on a connection the caller holds (no retry).
+    public func transaction<T: Sendable>(on sql: any SQLDatabase, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await sql.raw(self.beginWrite).run()
+        do {
+            let result = try await body(sql)
+            try await sql.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await sql.raw("ROLLBACK").run()
+            throw error
+        }
+    }
+
+    /// Runs `body` on one connection while holding a lock that every process using this database
+    /// shares, taken before any transaction begins (so what `body` reads is current): SQLite's
+    /// write transactions already exclude each other; PostgreSQL takes a session advisory lock.
+    /// Migrations use it, so replicas starting together apply them one at a time.
+    public func withExclusiveConnection<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await self.withConnection { sql in
+            guard self.engine == .postgres else { return try await body(sql) }
+            try await sql.raw("SELECT pg_advisory_lock(\(literal: Self.migrationLockKey))").run()
+            do {
+                let result = try await body(sql)
+                try await sql.raw("SELECT pg_advisory_unlock(\(literal: Self.migrationLockKey))").run()
+                return result
+            } catch {
+                try? await sql.raw("SELECT pg_advisory_unlock(\(literal: Self.migrationLockKey))").run()
+                throw error
+            }
         }
     }
 
@@ -176,10 +187,11 @@ public final class Database: @unchecked Sendable {
         return components.string ?? "postgres://(unreadable URL)"
     }
 
-    /// A short description of a connection failure that never repeats a password.
-    static func describe(_ error: any Error) -> String {
+    /// A short description of a database failure that never repeats a password or a statement.
+    public static func describe(_ error: any Error) -> String {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return String("\(error.code): \(underlying)".prefix(300)) }
             return "\(error.code)"
         }
         return String("\(error)".prefix(300))

@@ -16,47 +16,44 @@ public struct Migrator: Sendable {
     /// Applies what is missing and returns the migrations it applied.
     @discardableResult
     public func migrate(now: Date = Date(), logger: Logger) async throws -> [Migration] {
-        try await self.database.transaction { sql in
-            try await self.takeTurn(sql)
-            try await sql.raw(
-                """
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version INTEGER PRIMARY KEY,
-                    name TEXT NOT NULL,
-                    applied_at BIGINT NOT NULL
-                )
-                """
-            ).run()
-        }
-        var applied: [Migration] = []
-        for migration in self.migrations {
-            let didApply = try await self.database.transaction { sql in
-                try await self.takeTurn(sql)
-                let present = try await sql.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)")
-                    .first()
-                guard present == nil else { return false }
-                for statement in migration.statements {
-                    try await sql.raw(SQLQueryString(statement)).run()
-                }
+        // One connection holds the database's exclusive lock throughout: replicas starting
+        // together on one database apply migrations one at a time.
+        try await self.database.withExclusiveConnection { sql in
+            try await self.database.transaction(on: sql) { sql in
                 try await sql.raw(
                     """
-                    INSERT INTO schema_migrations (version, name, applied_at)
-                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now.millisecondsSince1970))
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        applied_at BIGINT NOT NULL
+                    )
                     """
                 ).run()
-                return true
             }
-            if didApply {
-                logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-                applied.append(migration)
+            var applied: [Migration] = []
+            for migration in self.migrations {
+                let didApply = try await self.database.transaction(on: sql) { sql in
+                    let present = try await sql.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)")
+                        .first()
+                    guard present == nil else { return false }
+                    for statement in migration.statements {
+                        try await sql.raw(SQLQueryString(statement)).run()
+                    }
+                    try await sql.raw(
+                        """
+                        INSERT INTO schema_migrations (version, name, applied_at)
+                        VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now.millisecondsSince1970))
+                        """
+                    ).run()
+                    return true
+                }
+                if didApply {
+                    logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                    applied.append(migration)
+                }
             }
+            return applied
         }
-        return applied
-    }
-
-    /// Replicas starting together on one database apply migrations one at a time.
-    private func takeTurn(_ sql: any SQLDatabase) async throws {
-        if let lock = self.database.exclusiveLock { try await sql.raw(lock).run() }
     }
 
     /// The versions the database holds, in order.

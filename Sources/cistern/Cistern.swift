@@ -82,7 +82,7 @@ func failingInOneLine(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch {
-        FileHandle.standardError.write(Data("cistern: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("cistern: \(describeFailure(error))\n".utf8))
         throw ExitCode.failure
     }
 }

@@ -1,0 +1,146 @@
+import AsyncHTTPClient
+import CisternCore
+import CisternTestSupport
+import Foundation
+import NIOCore
+import Testing
+
+/// Two `cistern serve` processes on one database (one SQLite file, or one PostgreSQL database on
+/// the PostgreSQL pass), with requests spread over both.
+@Suite("Replicas", .timeLimit(.minutes(3)))
+struct ReplicaTests {
+    @Test func twoProcessesShareOneTruthAndOneWinnerPerMirrorClaim() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cistern-replicas-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let databaseURL = try await TestDatabase.freshURL(in: directory)
+        var environment = ProcessInfo.processInfo.environment
+        environment["CISTERN_JWT_SECRET"] = KeyMaterial.generate().base64
+        environment["CISTERN_MASTER_KEY"] = KeyMaterial.generate().base64
+        environment["CISTERN_DATABASE_URL"] = databaseURL
+        environment["CISTERN_VALIDATE_BUCKETS"] = "false"
+        environment["CISTERN_BCRYPT_COST"] = "4"
+        environment["CISTERN_LOG_LEVEL"] = "warning"
+
+        // Both start at once: their migrations must take turns.
+        let replicas = try [0, 1].map { try Replica(environment: environment, dataDirectory: "\(directory)/data\($0)") }
+        defer { replicas.forEach { $0.stop() } }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            for replica in replicas { try await replica.waitUntilHealthy(http) }
+            let (a, b) = (replicas[0], replicas[1])
+
+            let registered = try await a.call(http, "POST", "/user/register", [
+                "email": "ada@example.com", "password": "Passw0rd!", "firstName": "Ada", "lastName": "L", "companyName": "Two",
+            ])
+            #expect(registered.status == 201, "\(registered.json)")
+            // A token from one replica works on the other.
+            let login = try await b.call(http, "POST", "/user/login", ["email": "ada@example.com", "password": "Passw0rd!"])
+            let token = try #require(login.json["accessToken"] as? String)
+            let workspace = try await a.call(http, "POST", "/workspace", ["name": "Shared"], token: token)
+            let workspaceId = try #require((workspace.json["workspace"] as? [String: Any])?["id"] as? String)
+            let bucket = try await b.call(http, "POST", "/bucket", [
+                "name": "contended", "bucket": "b", "storageType": "S3", "key": "k", "secret": "s", "workspaceId": workspaceId,
+            ], token: token)
+            let bucketId = try #require(bucket.json["bucketId"] as? String)
+
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for attempt in 0..<16 {
+                    let replica = replicas[attempt % 2]
+                    group.addTask {
+                        try await replica.call(http, "POST", "/repo", [
+                            "name": "mirror-\(attempt)", "storageType": "S3", "mode": "MIRROR", "workspaceId": workspaceId,
+                            "repoBuckets": [["bucketId": bucketId, "master": true] as [String: any Sendable]],
+                        ], token: token).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 200 }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0 == 409 }.count == 15, "\(statuses)")
+            for replica in replicas {
+                let available = try await replica.call(http, "GET", "/bucket/available", token: token)
+                #expect(available.text == "[]", "replica \(replica.port)")
+                let repos = try await replica.call(http, "GET", "/repo", token: token)
+                #expect((repos.json["repos"] as? [Any])?.count == 1)
+            }
+            // Released through one replica, available again through the other.
+            let winner = try #require(((try await a.call(http, "GET", "/repo", token: token)).json["repos"] as? [[String: Any]])?.first?["id"] as? String)
+            #expect(try await b.call(http, "DELETE", "/repo/\(winner)", token: token).status == 200)
+            let again = try await a.call(http, "GET", "/bucket/available", token: token)
+            #expect(again.text.contains(bucketId))
+            try await http.shutdown()
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+}
+
+/// One `cistern serve` process on a free port.
+final class Replica: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let log: String
+
+    init(environment: [String: String], dataDirectory: String) throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cistern")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw ReplicaError(description: "no cistern binary at \(binary.path): build it first (swift build)")
+        }
+        let listener = try SilentListener()
+        self.port = listener.port
+        listener.close()
+        self.process.executableURL = binary
+        self.process.arguments = ["serve", "--port", "\(self.port)", "--data-dir", dataDirectory]
+        self.process.environment = environment
+        self.log = dataDirectory + ".log"
+        FileManager.default.createFile(atPath: self.log, contents: nil)
+        self.process.standardError = FileHandle(forWritingAtPath: self.log)
+        self.process.standardOutput = FileHandle(forWritingAtPath: self.log)
+        try self.process.run()
+    }
+
+    func waitUntilHealthy(_ http: HTTPClient) async throws {
+        for _ in 0..<300 {
+            if let response = try? await self.call(http, "GET", "/health"), response.status == 200 { return }
+            guard self.process.isRunning else {
+                let output = (try? String(contentsOfFile: self.log, encoding: .utf8)) ?? ""
+                throw ReplicaError(description: "replica on \(self.port) exited: \(output.suffix(600))")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ReplicaError(description: "replica on \(self.port) never became healthy")
+    }
+
+    struct Answer: @unchecked Sendable {
+        var status: Int
+        var text: String
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(self.text.utf8))) as? [String: Any] ?? [:] }
+    }
+
+    func call(_ http: HTTPClient, _ method: String, _ path: String, _ body: [String: any Sendable]? = nil, token: String? = nil)
+        async throws -> Answer
+    {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(self.port)\(path)")
+        request.method = .init(rawValue: method)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        }
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return Answer(status: Int(response.status.code), text: String(buffer: bytes))
+    }
+
+    func stop() {
+        guard self.process.isRunning else { return }
+        self.process.terminate()
+        self.process.waitUntilExit()
+    }
+}
+
+struct ReplicaError: Error, CustomStringConvertible {
+    var description: String
+}
