@@ -15,11 +15,12 @@ struct Authorizer: Sendable {
     func require(
         _ action: Action, in workspaceId: UUID, by principal: Principal, notFound: CisternError = .workspaceNotFound
     ) async throws -> WorkspaceAccess {
+        precondition(action.requiredWorkspaceRole != nil, "\(action) is not a workspace action")
         let access = try await self.workspaces.access(workspaceId: workspaceId, userId: principal.userId)
-        switch AccessPolicy.decide(principal, action, in: access) {
-        case .allowed: return access!
-        case .notFound: throw notFound
-        case .forbidden: throw Self.insufficientPermissions
+        switch (AccessPolicy.decide(principal, action, in: access), access) {
+        case (.allowed, let access?): return access
+        case (.forbidden, _): throw Self.insufficientPermissions
+        default: throw notFound
         }
     }
 
