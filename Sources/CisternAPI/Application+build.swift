@@ -31,14 +31,24 @@ public func buildApplication(
         let router = try await buildRouter(
             configuration, dataDirectory: dataDirectory, database: database, providers: providers, timeSource: timeSource
         )
+        // Stopped in reverse order, after the server: the monitor, the HTTP client, then the database.
+        var services: [any Service] = [
+            ShutdownService { try await database.close() },
+            ShutdownService { try await http.shutdown() },
+        ]
+        if configuration.monitorInterval > 0 {
+            services.append(
+                BucketMonitor(
+                    buckets: SQLBucketStore(database: database), providers: providers,
+                    sealer: SecretSealer(current: dataDirectory.masterKey), schedule: configuration.checkSchedule,
+                    concurrency: configuration.monitorConcurrency, timeSource: timeSource, logger: logger
+                )
+            )
+        }
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cistern"),
-            // Stopped in reverse order, after the server: the HTTP client, then the database.
-            services: [
-                ShutdownService { try await database.close() },
-                ShutdownService { try await http.shutdown() },
-            ],
+            services: services,
             logger: logger
         )
     } catch {
@@ -86,7 +96,7 @@ func buildRouter(
     BucketController(
         buckets: buckets, repositories: repositories, authorizer: authorizer, sealer: sealer, providers: providers,
         validateAtProvider: configuration.validateBuckets, bucketsPerOrganization: configuration.bucketsPerOrganization,
-        timeSource: timeSource
+        schedule: configuration.checkSchedule, timeSource: timeSource
     ).addRoutes(to: authenticated)
     RepositoryController(
         repositories: repositories, buckets: buckets, authorizer: authorizer, sealer: sealer, providers: providers,
@@ -123,4 +133,10 @@ public func migrateDatabase(_ configuration: CisternConfiguration, logger: Logge
 /// One line that says why the process cannot go on, never repeating a secret or a statement.
 public func describeFailure(_ error: any Error) -> String {
     Database.describe(error)
+}
+
+extension CisternConfiguration {
+    /// When buckets are checked again. With the monitor off (interval 0) the schedule is still
+    /// recorded, at the default minute, for whichever process runs a monitor.
+    var checkSchedule: CheckSchedule { CheckSchedule(interval: TimeInterval(self.monitorInterval > 0 ? self.monitorInterval : 60)) }
 }

@@ -14,6 +14,8 @@ struct BucketController {
     /// Whether creates and credential changes are checked at the provider first.
     let validateAtProvider: Bool
     let bucketsPerOrganization: Int?
+    /// When the monitor checks a bucket again after a check here.
+    let schedule: CheckSchedule
     let timeSource: any TimeSource
 
     /// How many checks `GET /bucket/{id}/status` shows.
@@ -64,7 +66,7 @@ struct BucketController {
         let check = try await self.checkBeforeAccepting(bucket.connection(secret: secret))
         bucket.apply(check)
         try await self.buckets.create(bucket, limit: self.bucketsPerOrganization)
-        if let check { try await self.buckets.record(check, bucketId: id) }
+        if let check { try await self.buckets.record(check, bucketId: id, nextCheckAt: self.schedule.next(after: check.checkedAt)) }
         return BucketCreatedResponse(bucketId: id.wire)
     }
 
@@ -105,7 +107,9 @@ struct BucketController {
             }
         }
         try await self.buckets.update(bucket)
-        if let check { try await self.buckets.record(check, bucketId: bucket.id) }
+        if let check {
+            try await self.buckets.record(check, bucketId: bucket.id, nextCheckAt: self.schedule.next(after: check.checkedAt))
+        }
         return BucketUpdatedResponse(bucketId: bucket.id.wire, status: bucket.status?.rawValue, latency_ms: bucket.latencyMs)
     }
 
@@ -128,7 +132,8 @@ struct BucketController {
         if candidate.region != nil { connection.region = try Validate.region(candidate.region) }
         let result = await self.providers.probe(connection)
         if candidate.isEmpty {
-            try await self.buckets.record(BucketCheck(result, at: self.timeSource.now), bucketId: bucket.id)
+            let check = BucketCheck(result, at: self.timeSource.now)
+            try await self.buckets.record(check, bucketId: bucket.id, nextCheckAt: self.schedule.next(after: check.checkedAt))
         }
         return BucketValidationResponse(
             success: result.status == .online, message: result.reason, status: result.status.rawValue, latency_ms: result.latencyMs

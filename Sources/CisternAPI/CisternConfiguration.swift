@@ -31,6 +31,10 @@ public struct CisternConfiguration: Sendable {
     public var bucketsPerOrganization: Int?
     /// At most this many live repositories per organization; nil for no limit.
     public var repositoriesPerOrganization: Int?
+    /// Seconds between two checks of a bucket by the monitor (plus up to 10% jitter); 0 turns the monitor off.
+    public var monitorInterval = 60
+    /// Checks the monitor runs at once.
+    public var monitorConcurrency = 16
     /// The most one request to a provider may take, in seconds (connecting takes at most 2 of them).
     public var providerTimeout = 5
 
@@ -82,6 +86,12 @@ public struct CisternConfiguration: Sendable {
         },
         Setting(flag: "repositories-per-organization") { config, value throws(ConfigurationError) in
             config.repositoriesPerOrganization = value.lowercased() == "unlimited" ? nil : try parse(value, as: "repositories-per-organization", range: 0...Int(Int32.max))
+        },
+        Setting(flag: "monitor-interval") { config, value throws(ConfigurationError) in
+            config.monitorInterval = try parse(value, as: "monitor-interval", range: 0...86_400)
+        },
+        Setting(flag: "monitor-concurrency") { config, value throws(ConfigurationError) in
+            config.monitorConcurrency = try parse(value, as: "monitor-concurrency", range: 1...1024)
         },
         Setting(flag: "provider-timeout") { config, value throws(ConfigurationError) in
             config.providerTimeout = try parse(value, as: "provider-timeout", range: 1...300)

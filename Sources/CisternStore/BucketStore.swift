@@ -67,8 +67,13 @@ public protocol BucketStore: Sendable {
     /// Soft-deletes a bucket; 403 "Bucket in use by a repository" while a live repository uses it.
     func delete(id: UUID, now: Date) async throws
 
-    /// Records a check as the bucket's status and in its bounded history.
-    func record(_ check: BucketCheck, bucketId: UUID) async throws
+    /// Records a check as the bucket's status and in its bounded history; `nextCheckAt` is when
+    /// the monitor should check it again.
+    func record(_ check: BucketCheck, bucketId: UUID, nextCheckAt: Date) async throws
+
+    /// Claims up to `limit` live buckets whose next check is due at `now`, marking them as not due
+    /// again before `leaseUntil`: of several monitors sharing the database, one gets each bucket.
+    func claimDueChecks(now: Date, leaseUntil: Date, limit: Int) async throws -> [Bucket]
 
     /// The most recent checks of a bucket, newest first.
     func history(bucketId: UUID, limit: Int) async throws -> [BucketCheck]

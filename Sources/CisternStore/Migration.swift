@@ -209,5 +209,15 @@ extension Migration {
                 "CREATE INDEX repository_keys_by_repository ON repository_keys (repository_id) WHERE revoked_at IS NULL",
             ]
         ),
+        Migration(
+            version: 4,
+            name: "bucket monitor schedule",
+            statements: [
+                // When the monitor should next check a bucket; NULL means now. A monitor claims a due
+                // bucket by moving this forward in its transaction, so only one process checks it.
+                "ALTER TABLE buckets ADD COLUMN next_check_at BIGINT",
+                "CREATE INDEX buckets_check_due ON buckets (next_check_at) WHERE deleted_at IS NULL",
+            ]
+        ),
     ]
 }

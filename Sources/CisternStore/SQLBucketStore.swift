@@ -115,16 +115,37 @@ public struct SQLBucketStore: BucketStore {
         }
     }
 
-    public func record(_ check: BucketCheck, bucketId: UUID) async throws {
+    public func record(_ check: BucketCheck, bucketId: UUID, nextCheckAt: Date) async throws {
         try await self.database.transaction { sql in
             try await sql.raw(
                 """
                 UPDATE buckets SET status = \(bind: check.status.rawValue), latency_ms = \(bind: check.latencyMs),
-                    last_status_at = \(bind: check.checkedAt.millisecondsSince1970)
+                    last_status_at = \(bind: check.checkedAt.millisecondsSince1970),
+                    next_check_at = \(bind: nextCheckAt.millisecondsSince1970)
                 WHERE id = \(bind: bucketId.stored)
                 """
             ).run()
             try await Self.appendHistory(check, bucketId: bucketId, sql)
+        }
+    }
+
+    public func claimDueChecks(now: Date, leaseUntil: Date, limit: Int) async throws -> [Bucket] {
+        try await self.database.transaction { sql in
+            let due = try await sql.raw(
+                """
+                SELECT id FROM buckets
+                WHERE deleted_at IS NULL AND (next_check_at IS NULL OR next_check_at <= \(bind: now.millisecondsSince1970))
+                ORDER BY next_check_at, id LIMIT \(bind: limit)
+                """
+            ).all().map { try $0.decode(column: "id", as: String.self) }
+            guard !due.isEmpty else { return [] }
+            try await sql.raw(
+                """
+                UPDATE buckets SET next_check_at = \(bind: leaseUntil.millisecondsSince1970)
+                WHERE id IN (\(binds: due)) AND (next_check_at IS NULL OR next_check_at <= \(bind: now.millisecondsSince1970))
+                """
+            ).run()
+            return try await sql.raw("SELECT \(Self.columns) FROM buckets b WHERE b.id IN (\(binds: due))").all().map { try $0.bucket() }
         }
     }
 

@@ -28,6 +28,8 @@ struct TestApp {
         configuration.logLevel = .warning
         // Hundreds of apps run at once; each needs few connections.
         configuration.databasePoolSize = 2
+        // Tests drive the monitor themselves (BucketMonitorTests), on the test clock.
+        configuration.monitorInterval = 0
         adjust(&configuration)
         self.configuration = configuration
     }

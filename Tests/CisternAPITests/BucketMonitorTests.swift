@@ -1,0 +1,157 @@
+@testable import CisternAPI
+import CisternCore
+import CisternProviders
+import CisternStore
+import CisternTestSupport
+import Foundation
+import Logging
+import Testing
+
+/// The bucket monitor on the test clock, against the real S3 server.
+@Suite("Bucket monitor")
+struct BucketMonitorTests {
+    /// A monitor over the app's database, probing through the given registry (the real S3 client by default).
+    static func withMonitor<T: Sendable>(
+        _ app: TestApp, providers: ProviderRegistry? = nil, concurrency: Int = 4, _ body: (BucketMonitor) async throws -> T
+    ) async throws -> T {
+        let http = ProviderHTTPClient.make()
+        defer { _ = Task { try? await http.shutdown() } }
+        let masterKey = try DataDirectory.prepare(app.configuration, logger: Logger(label: "test")).masterKey
+        return try await app.withDatabase { database in
+            let monitor = BucketMonitor(
+                buckets: SQLBucketStore(database: database), providers: providers ?? ProviderRegistry([.s3: S3Provider(http: http)]),
+                sealer: SecretSealer(current: masterKey), schedule: CheckSchedule(interval: 60), concurrency: concurrency,
+                timeSource: app.clock, logger: Logger(label: "test")
+            )
+            return try await body(monitor)
+        }
+    }
+
+    static func status(_ api: APIClient, _ id: String, _ token: String) async throws -> (status: String?, history: [String]) {
+        let response = try await api.request(.get, "/bucket/\(id)/status", token: token)
+        let history = (response["history"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
+        return (response.string("status"), history)
+    }
+
+    @Test func dueBucketsAreCheckedOnceAndAgainAfterTheInterval() async throws {
+        let app = TestApp { $0.validateBuckets = false }
+        try await app.run { api in
+            let world = try await World.build(api)
+            let owner = world.tokens[.owner]!
+            let name = try await S3TestServer.createBucket()
+            let online = try #require(
+                try await api.request(.post, "/bucket", json: try BucketTests.createBody(name, in: world.projectId), token: owner).string("bucketId")
+            )
+            let offline = try await api.createUnvalidatedBucket(in: world.projectId, as: owner)
+            try await Self.withMonitor(app) { monitor in
+                do { let checked = try await monitor.runOnce(); #expect(checked == 2) }
+                let first = try await Self.status(api, online, owner)
+                let second = try await Self.status(api, offline, owner)
+                #expect(first == ("ONLINE", ["ONLINE"]))
+                #expect(second == ("OFFLINE", ["OFFLINE"]))
+                // Nothing is due again before the interval (and its jitter) has passed.
+                app.clock.advance(by: 59)
+                do { let checked = try await monitor.runOnce(); #expect(checked == 0) }
+                app.clock.advance(by: 60 * 0.1 + 2)
+                do { let checked = try await monitor.runOnce(); #expect(checked == 2) }
+                let history = try await Self.status(api, online, owner).history
+                #expect(history == ["ONLINE", "ONLINE"])
+            }
+        }
+    }
+
+    @Test func aBucketThatDisappearsAtTheProviderTurnsDisconnected() async throws {
+        let app = TestApp()
+        try await app.run { api in
+            let world = try await World.build(api)
+            let owner = world.tokens[.owner]!
+            let name = try await S3TestServer.createBucket()
+            let id = try #require(
+                try await api.request(.post, "/bucket", json: try BucketTests.createBody(name, in: world.projectId), token: owner).string("bucketId")
+            )
+            try await withS3Provider { provider in
+                let deleted = try await provider.send("DELETE", try S3TestServer.connection(bucket: name))
+                #expect(deleted.status == 204, "\(deleted.body)")
+            }
+            try await Self.withMonitor(app) { monitor in
+                app.clock.advance(by: 67)
+                do { let checked = try await monitor.runOnce(); #expect(checked == 1) }
+            }
+            #expect(try await Self.status(api, id, owner) == ("DISCONNECTED", ["DISCONNECTED", "ONLINE"]))
+            let listed = (try await api.request(.get, "/bucket", token: owner)["buckets"] as? [[String: Any]])?.first
+            #expect(listed?["status"] as? String == "DISCONNECTED")
+        }
+    }
+
+    @Test func twoMonitorsOnOneDatabaseCheckEachBucketOnce() async throws {
+        let app = TestApp { $0.validateBuckets = false }
+        try await app.run { api in
+            let world = try await World.build(api)
+            let owner = world.tokens[.owner]!
+            var ids: [String] = []
+            for _ in 0..<12 { ids.append(try await api.createUnvalidatedBucket(in: world.projectId, as: owner)) }
+            let counts = try await Self.withMonitor(app) { first in
+                try await Self.withMonitor(app) { second in
+                    async let a = first.runOnce()
+                    async let b = second.runOnce()
+                    return try await [a, b]
+                }
+            }
+            #expect(counts.reduce(0, +) == 12, "\(counts)")
+            for id in ids { #expect(try await Self.status(api, id, owner).history.count == 1) }
+        }
+    }
+
+    @Test func noMoreThanTheConcurrencyLimitIsCheckedAtOnce() async throws {
+        let app = TestApp { $0.validateBuckets = false }
+        try await app.run { api in
+            let world = try await World.build(api)
+            let owner = world.tokens[.owner]!
+            for index in 0..<20 {
+                _ = try await api.request(
+                    .post, "/bucket",
+                    json: ["name": "g\(index)", "bucket": "b\(index)", "storageType": "GCS", "key": "k", "secret": "s", "workspaceId": world.projectId],
+                    token: owner
+                )
+            }
+            let counter = ConcurrencyCounter()
+            try await Self.withMonitor(app, providers: ProviderRegistry([.gcs: counter]), concurrency: 3) { monitor in
+                do { let checked = try await monitor.runOnce(); #expect(checked == 20) }
+            }
+            #expect(await counter.peak == 3)
+            #expect(await counter.total == 20)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func theMonitorStopsWithTheServer() async throws {
+        // A running monitor (interval 1 s) must not keep the server from shutting down.
+        try await TestApp { $0.monitorInterval = 1 }.run(.live) { api in
+            let health = try await api.request(.get, "/health")
+            #expect(health.status == .ok)
+        }
+    }
+}
+
+/// A provider that only counts how many probes run at once (each takes 20 ms).
+actor ConcurrencyCounter: StorageProvider {
+    private(set) var peak = 0
+    private(set) var total = 0
+    private var current = 0
+
+    nonisolated func probe(_ connection: BucketConnection) async -> ProbeResult {
+        await self.enter()
+        try? await Task.sleep(for: .milliseconds(20))
+        await self.leave()
+        return ProbeResult(status: .online, latencyMs: 20, reason: "counted")
+    }
+
+    nonisolated func hasObjects(_ connection: BucketConnection, prefix: String) async throws -> Bool { false }
+
+    private func enter() {
+        self.current += 1
+        self.total += 1
+        self.peak = max(self.peak, self.current)
+    }
+
+    private func leave() { self.current -= 1 }
+}
