@@ -113,7 +113,8 @@ struct RepositoryController {
 
     @Sendable func listKeys(_ request: Request, context: AuthenticatedContext) async throws -> RepositoryKeyListResponse {
         let repository = try await self.visibleRepository(context, for: .viewWorkspace)
-        return RepositoryKeyListResponse(keys: try await self.repositories.keys(repositoryId: repository.id).map(RepositoryKeyResponse.init))
+        let keys = try await self.repositories.keys(repositoryIds: [repository.id])
+        return RepositoryKeyListResponse(keys: keys.map(RepositoryKeyResponse.init))
     }
 
     @Sendable func updateKey(_ request: Request, context: AuthenticatedContext) async throws -> SuccessResponse {
@@ -216,11 +217,8 @@ struct RepositoryController {
         for bucket in try await self.buckets.buckets(ids: bucketIds) {
             buckets[bucket.id] = BucketResponse(bucket, repos: references[bucket.id] ?? [])
         }
-        var responses: [RepositoryResponse] = []
-        for repository in repositories {
-            responses.append(RepositoryResponse(repository, buckets: buckets, keys: try await self.repositories.keys(repositoryId: repository.id)))
-        }
-        return responses
+        let keys = Dictionary(grouping: try await self.repositories.keys(repositoryIds: repositories.map(\.id)), by: \.repositoryId)
+        return repositories.map { RepositoryResponse($0, buckets: buckets, keys: keys[$0.id] ?? []) }
     }
 
     // MARK: Reading requests

@@ -53,8 +53,8 @@ public protocol RepositoryStore: Sendable {
     /// Stores a new key.
     func createKey(_ key: RepositoryKey) async throws
 
-    /// The live keys of a repository, oldest first.
-    func keys(repositoryId: UUID) async throws -> [RepositoryKey]
+    /// The live keys of some repositories, oldest first.
+    func keys(repositoryIds: [UUID]) async throws -> [RepositoryKey]
 
     /// Renames a live key or changes its access; false when there is no such key.
     func updateKey(id: UUID, repositoryId: UUID, name: String?, access: RepositoryAccess?) async throws -> Bool

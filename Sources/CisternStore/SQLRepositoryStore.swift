@@ -182,9 +182,10 @@ public struct SQLRepositoryStore: RepositoryStore {
         }
     }
 
-    public func keys(repositoryId: UUID) async throws -> [RepositoryKey] {
-        try await self.database.withConnection { sql in
-            try await Self.keys(where: "k.repository_id = \(bind: repositoryId.stored)", sql)
+    public func keys(repositoryIds: [UUID]) async throws -> [RepositoryKey] {
+        guard !repositoryIds.isEmpty else { return [] }
+        return try await self.database.withConnection { sql in
+            try await Self.keys(where: "k.repository_id IN (\(binds: repositoryIds.map(\.stored)))", sql)
         }
     }
 
