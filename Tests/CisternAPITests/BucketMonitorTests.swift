@@ -38,10 +38,7 @@ struct BucketMonitorTests {
         try await app.run { api in
             let world = try await World.build(api)
             let owner = world.tokens[.owner]!
-            let name = try await S3TestServer.createBucket()
-            let online = try #require(
-                try await api.request(.post, "/bucket", json: try BucketTests.createBody(name, in: world.projectId), token: owner).string("bucketId")
-            )
+            let online = try await BucketTests.registerFreshBucket(api, in: world.projectId, as: owner).id
             let offline = try await api.createUnvalidatedBucket(in: world.projectId, as: owner)
             try await Self.withMonitor(app) { monitor in
                 do { let checked = try await monitor.runOnce(); #expect(checked == 2) }
@@ -65,10 +62,7 @@ struct BucketMonitorTests {
         try await app.run { api in
             let world = try await World.build(api)
             let owner = world.tokens[.owner]!
-            let name = try await S3TestServer.createBucket()
-            let id = try #require(
-                try await api.request(.post, "/bucket", json: try BucketTests.createBody(name, in: world.projectId), token: owner).string("bucketId")
-            )
+            let (id, name) = try await BucketTests.registerFreshBucket(api, in: world.projectId, as: owner)
             try await withS3Provider { provider in
                 let deleted = try await provider.send("DELETE", try S3TestServer.connection(bucket: name))
                 #expect(deleted.status == 204, "\(deleted.body)")

@@ -150,7 +150,7 @@ struct BucketTests {
         try await app.run { api in
             let world = try await World.build(api)
             let owner = world.tokens[.owner]!
-            let id = try await Self.registerFreshBucket(api, in: world.projectId, as: owner)
+            let id = try await Self.registerFreshBucket(api, in: world.projectId, as: owner).id
             let renamed = try await api.request(.put, "/bucket/\(id)", json: ["name": "Renamed"], token: owner)
             #expect(renamed.status == .ok)
             #expect(renamed.keys == ["success", "bucketId", "status", "latency_ms"])
@@ -193,7 +193,7 @@ struct BucketTests {
         try await TestApp().run { api in
             let world = try await World.build(api)
             let owner = world.tokens[.owner]!
-            let id = try await Self.registerFreshBucket(api, in: world.projectId, as: owner)
+            let id = try await Self.registerFreshBucket(api, in: world.projectId, as: owner).id
             let candidate = try await api.request(.post, "/bucket/\(id)/validate", json: ["secret": "not-it"], token: owner)
             #expect(candidate.status == .ok)
             #expect(candidate.keys == ["success", "message", "status", "latency_ms"])
@@ -233,7 +233,7 @@ struct BucketTests {
         try await app.run { api in
             let world = try await World.build(api)
             let owner = world.tokens[.owner]!
-            let id = try await Self.registerFreshBucket(api, in: world.projectId, as: owner)
+            let id = try await Self.registerFreshBucket(api, in: world.projectId, as: owner).id
             var seen = ""
             for (method, uri) in [("GET", "/bucket"), ("GET", "/bucket/available"), ("GET", "/bucket/\(id)/status"), ("POST", "/bucket/\(id)/validate"),
                                   ("PUT", "/bucket/\(id)")] {
@@ -257,12 +257,12 @@ struct BucketTests {
         }
     }
 
-    /// Creates a bucket at the S3 server and registers it (validated); returns its id.
-    static func registerFreshBucket(_ api: APIClient, in workspaceId: String, as token: String) async throws -> String {
+    /// Creates a bucket at the S3 server and registers it (validated); returns its id and provider name.
+    static func registerFreshBucket(_ api: APIClient, in workspaceId: String, as token: String) async throws -> (id: String, name: String) {
         let name = try await S3TestServer.createBucket()
         let response = try await api.request(.post, "/bucket", json: try createBody(name, in: workspaceId), token: token)
         #expect(response.status == .ok, "\(response.text)")
-        return try #require(response.string("bucketId"))
+        return (try #require(response.string("bucketId")), name)
     }
 
     static func history(_ api: APIClient, _ id: String, _ token: String) async throws -> [[String: Any]] {
