@@ -5,6 +5,7 @@ import CisternStore
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// Builds the whole application from its configuration: opens (and migrates) the database,
@@ -27,7 +28,8 @@ public func buildApplication(
             "storage ready",
             metadata: ["dataDirectory": "\(dataDirectory.path)", "database": "\(database.engine.rawValue):\(database.location)"]
         )
-        let providers = ProviderRegistry([.s3: S3Provider(http: http, timeout: .seconds(Int64(configuration.providerTimeout)))])
+        let timeout = TimeAmount.seconds(Int64(configuration.providerTimeout))
+        let providers = ProviderRegistry([.s3: S3Provider(http: http, timeout: timeout), .blob: AzureBlobProvider(http: http, timeout: timeout)])
         let router = try await buildRouter(
             configuration, dataDirectory: dataDirectory, database: database, providers: providers, timeSource: timeSource
         )

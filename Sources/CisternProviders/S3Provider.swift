@@ -21,42 +21,21 @@ public struct S3Provider: StorageProvider {
     }
 
     public func probe(_ connection: BucketConnection) async -> ProbeResult {
-        let start = ContinuousClock.now
-        func result(_ status: BucketStatus, _ reason: String) -> ProbeResult {
-            let elapsed = ContinuousClock.now - start
-            let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-            return ProbeResult(status: status, latencyMs: Int(milliseconds), reason: reason)
-        }
-        do {
-            let response = try await self.send("GET", connection, query: [("list-type", "2"), ("max-keys", "1")])
-            if let failure = Self.failure(response) { return result(failure.status, failure.reason) }
-            return result(.online, "listed the bucket")
-        } catch let error as ProviderError {
-            return result(error.status, error.reason)
-        } catch {
-            return result(.offline, Self.describe(error))
-        }
+        await ProviderResponse.probe { try await self.send("GET", connection, query: [("list-type", "2"), ("max-keys", "1")]) }
     }
 
     public func hasObjects(_ connection: BucketConnection, prefix: String) async throws -> Bool {
         let response = try await self.send("GET", connection, query: [("list-type", "2"), ("prefix", prefix), ("max-keys", "1")])
-        if let failure = Self.failure(response) { throw failure }
+        if let failure = response.failure { throw failure }
         if let count = XMLText.first("KeyCount", in: response.body).flatMap(Int.init) { return count > 0 }
         return XMLText.first("Key", in: response.body) != nil
-    }
-
-    /// A response: status, headers and at most 64 KiB of body.
-    public struct Response: Sendable {
-        public var status: Int
-        public var headers: [(String, String)]
-        public var body: String
     }
 
     /// Sends one signed request to the bucket (or to `key` in it) and reads the answer.
     public func send(
         _ method: String, _ connection: BucketConnection, key: String? = nil, query: [(String, String)] = [],
         headers: [(String, String)] = [], body: Data = Data()
-    ) async throws -> Response {
+    ) async throws -> ProviderResponse {
         var signing = try Self.request(method, connection, key: key, query: query)
         signing.headers = headers.map { (name: $0.0, value: $0.1) }
         signing.payloadSHA256 = SigV4Signer.hex(SHA256.hash(data: body))
@@ -69,18 +48,7 @@ public struct S3Provider: StorageProvider {
         for (name, value) in signing.headers { request.headers.add(name: name, value: value) }
         for (name, value) in signed { request.headers.add(name: name, value: value) }
         if !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }
-        do {
-            let response = try await self.http.execute(request, timeout: self.timeout)
-            let bytes = try await response.body.collect(upTo: 64 * 1024)
-            return Response(
-                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                body: String(buffer: bytes)
-            )
-        } catch let error as NIOTooManyBytesError {
-            throw ProviderError(status: .offline, reason: "answer too large (\(error))")
-        } catch {
-            throw ProviderError(status: .offline, reason: Self.describe(error))
-        }
+        return try await ProviderResponse.fetch(request, with: self.http, timeout: self.timeout)
     }
 
     public static let defaultRegion = "us-east-1"
@@ -120,41 +88,6 @@ public struct S3Provider: StorageProvider {
             && !bucket.hasPrefix("-") && !bucket.hasSuffix("-")
     }
 
-    /// The status and reason of a response that is not a success, or nil for a success.
-    static func failure(_ response: Response) -> ProviderError? {
-        switch response.status {
-        case 200..<300:
-            return nil
-        case 300..<400:
-            let code = XMLText.first("Code", in: response.body) ?? "HTTP \(response.status)"
-            return ProviderError(status: .disconnected, reason: "\(code): the bucket answers at another endpoint or region")
-        case 400..<500:
-            return ProviderError(status: .disconnected, reason: Self.explain(response))
-        default:
-            return ProviderError(status: .offline, reason: Self.explain(response))
-        }
-    }
-
-    /// `Code: Message` from an S3 error document, or the HTTP status.
-    static func explain(_ response: Response) -> String {
-        guard let code = XMLText.first("Code", in: response.body) else { return "HTTP \(response.status)" }
-        let message = XMLText.first("Message", in: response.body).map { ": \($0)" } ?? ""
-        return String("\(code)\(message)".prefix(300))
-    }
-
-    /// A short description of a transport failure.
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout: return "timed out"
-            case .connectTimeout: return "connection timed out"
-            default: return String("\(error)".prefix(200))
-            }
-        }
-        let text = "\(error)"
-        if text.contains("Connection refused") { return "connection refused" }
-        return String(text.prefix(200))
-    }
 }
 
 /// Just enough XML reading for S3 answers: the text of the first element with a name.

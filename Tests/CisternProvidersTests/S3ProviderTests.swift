@@ -95,15 +95,17 @@ struct S3ProviderTests {
     }
 
     @Test func serverErrorsAreOfflineAndRefusalsDisconnected() {
-        let unavailable = S3Provider.Response(status: 503, headers: [], body: "<Error><Code>SlowDown</Code><Message>Reduce</Message></Error>")
-        #expect(S3Provider.failure(unavailable)?.status == .offline)
-        #expect(S3Provider.failure(unavailable)?.reason == "SlowDown: Reduce")
-        let denied = S3Provider.Response(status: 403, headers: [], body: "")
-        #expect(S3Provider.failure(denied)?.status == .disconnected)
-        #expect(S3Provider.failure(denied)?.reason == "HTTP 403")
-        let moved = S3Provider.Response(status: 301, headers: [], body: "<Error><Code>PermanentRedirect</Code></Error>")
-        #expect(S3Provider.failure(moved)?.status == .disconnected)
-        #expect(S3Provider.failure(S3Provider.Response(status: 200, headers: [], body: "")) == nil)
+        let unavailable = ProviderResponse(status: 503, headers: [], body: "<Error><Code>SlowDown</Code><Message>Reduce</Message></Error>")
+        #expect(unavailable.failure?.status == .offline)
+        #expect(unavailable.failure?.reason == "SlowDown: Reduce")
+        let denied = ProviderResponse(status: 403, headers: [], body: "")
+        #expect(denied.failure?.status == .disconnected)
+        #expect(denied.failure?.reason == "HTTP 403")
+        let azure = ProviderResponse(status: 404, headers: [("x-ms-error-code", "ContainerNotFound")], body: "")
+        #expect(azure.failure?.reason == "ContainerNotFound")
+        let moved = ProviderResponse(status: 301, headers: [], body: "<Error><Code>PermanentRedirect</Code></Error>")
+        #expect(moved.failure?.status == .disconnected)
+        #expect(ProviderResponse(status: 200, headers: [], body: "").failure == nil)
     }
 
     @Test func addressingFollowsTheEndpointAndTheBucketName() throws {

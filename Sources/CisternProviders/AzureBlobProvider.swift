@@ -1,0 +1,70 @@
+import AsyncHTTPClient
+import CisternCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Azure Blob Storage, over AsyncHTTPClient with Shared Key authorization. A bucket is a
+/// container; `key` is the storage account and `secret` its base64 account key.
+///
+/// Addressing: `https://{account}.blob.core.windows.net/{container}` by default; with a custom
+/// `endpoint` (an emulator such as `http://127.0.0.1:10000/{account}`, or a sovereign cloud's
+/// blob host) the container is appended to it.
+public struct AzureBlobProvider: StorageProvider {
+    let http: HTTPClient
+    let timeout: TimeAmount
+    static let version = "2021-08-06"
+
+    public init(http: HTTPClient, timeout: TimeAmount = .seconds(5)) {
+        self.http = http
+        self.timeout = timeout
+    }
+
+    /// Get Container Properties: a container-level request under the account's key.
+    public func probe(_ connection: BucketConnection) async -> ProbeResult {
+        await ProviderResponse.probe { try await self.send("GET", connection, query: [("restype", "container")]) }
+    }
+
+    public func hasObjects(_ connection: BucketConnection, prefix: String) async throws -> Bool {
+        let response = try await self.send(
+            "GET", connection, query: [("restype", "container"), ("comp", "list"), ("prefix", prefix), ("maxresults", "1")]
+        )
+        if let failure = response.failure { throw failure }
+        return response.body.contains("<Blob>")
+    }
+
+    /// Sends one signed request to the container and reads the answer.
+    public func send(_ method: String, _ connection: BucketConnection, query: [(String, String)], date: Date = Date()) async throws
+        -> ProviderResponse
+    {
+        let target = try Self.target(connection)
+        let headers = [(name: "x-ms-date", value: SharedKeySigner.httpDate(date)), (name: "x-ms-version", value: Self.version)]
+        let authorization = try SharedKeySigner.authorization(
+            method: method, encodedPath: target.encodedPath, query: query.map { (name: $0.0, value: $0.1) }, headers: headers,
+            account: connection.key, key: connection.secret
+        )
+        var url = target.origin + target.encodedPath
+        if !query.isEmpty { url += "?" + query.map { "\(SigV4Signer.encode($0.0))=\(SigV4Signer.encode($0.1))" }.joined(separator: "&") }
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        for header in headers { request.headers.add(name: header.name, value: header.value) }
+        request.headers.add(name: "Authorization", value: authorization)
+        return try await ProviderResponse.fetch(request, with: self.http, timeout: self.timeout)
+    }
+
+    /// Where a container's requests go: scheme and host, and the percent-encoded path.
+    static func target(_ connection: BucketConnection) throws(ProviderError) -> (origin: String, encodedPath: String) {
+        guard let endpoint = connection.endpoint else {
+            guard connection.key.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber) }), !connection.key.isEmpty else {
+                throw ProviderError(status: .disconnected, reason: "the storage account name must be lower-case letters and digits")
+            }
+            return ("https://\(connection.key).blob.core.windows.net", SigV4Signer.encode("/" + connection.bucket, keepingSlashes: true))
+        }
+        guard let url = URLComponents(string: endpoint), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty
+        else { throw ProviderError(status: .disconnected, reason: "endpoint is not an http(s) URL") }
+        let base = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
+        let origin = "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+        return (origin, SigV4Signer.encode("\(base)/\(connection.bucket)", keepingSlashes: true))
+    }
+}

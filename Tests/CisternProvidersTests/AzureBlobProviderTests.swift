@@ -1,0 +1,51 @@
+import CisternCore
+@testable import CisternProviders
+import CisternTestSupport
+import Foundation
+import Testing
+
+/// The Azure Blob client. No Azure emulator can be installed here (Azurite ships only through
+/// npm), so the wire format is pinned by the SDK fixtures of `SharedKeySignerTests`, and these
+/// tests cover addressing and the answers that need no Azure server.
+@Suite("Azure Blob provider")
+struct AzureBlobProviderTests {
+    static func connection(endpoint: String?, account: String = "cisternacct") -> BucketConnection {
+        BucketConnection(storageType: .blob, bucket: "backups", key: account, secret: SecretValue("c2VjcmV0"), endpoint: endpoint, region: nil)
+    }
+
+    @Test func addressingFollowsTheAccountOrTheEndpoint() throws {
+        let cloud = try AzureBlobProvider.target(Self.connection(endpoint: nil))
+        #expect(cloud.origin == "https://cisternacct.blob.core.windows.net")
+        #expect(cloud.encodedPath == "/backups")
+        let emulator = try AzureBlobProvider.target(Self.connection(endpoint: "http://127.0.0.1:10000/devstoreaccount1"))
+        #expect(emulator.origin == "http://127.0.0.1:10000")
+        #expect(emulator.encodedPath == "/devstoreaccount1/backups")
+        let sovereign = try AzureBlobProvider.target(Self.connection(endpoint: "https://cisternacct.blob.core.chinacloudapi.cn/"))
+        #expect(sovereign.encodedPath == "/backups")
+        #expect(throws: ProviderError.self) { try AzureBlobProvider.target(Self.connection(endpoint: nil, account: "Bad Account")) }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func anUnreachableEndpointIsOffline() async throws {
+        let http = ProviderHTTPClient.make()
+        defer { _ = Task { try? await http.shutdown() } }
+        let provider = AzureBlobProvider(http: http, timeout: .seconds(1))
+        let refused = await provider.probe(Self.connection(endpoint: "http://127.0.0.1:\(try closedPort())/acct"))
+        #expect(refused.status == .offline)
+        #expect(refused.reason == "connection refused")
+        let silent = try SilentListener()
+        defer { silent.close() }
+        let hanging = await provider.probe(Self.connection(endpoint: "http://127.0.0.1:\(silent.port)/acct"))
+        #expect(hanging.status == .offline)
+        #expect(hanging.reason.contains("timed out"), "\(hanging.reason)")
+    }
+
+    @Test func aKeyThatIsNotBase64IsDisconnectedBeforeAnyRequest() async throws {
+        let http = ProviderHTTPClient.make()
+        defer { _ = Task { try? await http.shutdown() } }
+        var connection = Self.connection(endpoint: "http://127.0.0.1:\(try closedPort())/acct")
+        connection.secret = SecretValue("%%%")
+        let result = await AzureBlobProvider(http: http).probe(connection)
+        #expect(result.status == .disconnected)
+        #expect(result.reason == "the account key is not valid base64")
+    }
+}
