@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "CisternCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -107,7 +108,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CisternProvidersTests",
-            dependencies: ["CisternProviders", "CisternTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "CisternProviders", "CisternTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CryptoExtras", package: "swift-crypto"), .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             exclude: ["Fixtures"],
             swiftSettings: testSwiftSettings
         ),

@@ -29,7 +29,11 @@ public func buildApplication(
             metadata: ["dataDirectory": "\(dataDirectory.path)", "database": "\(database.engine.rawValue):\(database.location)"]
         )
         let timeout = TimeAmount.seconds(Int64(configuration.providerTimeout))
-        let providers = ProviderRegistry([.s3: S3Provider(http: http, timeout: timeout), .blob: AzureBlobProvider(http: http, timeout: timeout)])
+        let providers = ProviderRegistry([
+            .s3: S3Provider(http: http, timeout: timeout),
+            .gcs: GCSProvider(http: http, timeout: timeout, tokenURL: configuration.gcsTokenURL),
+            .blob: AzureBlobProvider(http: http, timeout: timeout),
+        ])
         let router = try await buildRouter(
             configuration, dataDirectory: dataDirectory, database: database, providers: providers, timeSource: timeSource
         )

@@ -35,6 +35,9 @@ public struct CisternConfiguration: Sendable {
     public var monitorInterval = 60
     /// Checks the monitor runs at once.
     public var monitorConcurrency = 16
+    /// Where GCS service accounts exchange their signed assertion for an access token; nil (`none`)
+    /// sends GCS requests without a token, for emulators.
+    public var gcsTokenURL: String? = "https://oauth2.googleapis.com/token"
     /// The most one request to a provider may take, in seconds (connecting takes at most 2 of them).
     public var providerTimeout = 5
 
@@ -92,6 +95,9 @@ public struct CisternConfiguration: Sendable {
         },
         Setting(flag: "monitor-concurrency") { config, value throws(ConfigurationError) in
             config.monitorConcurrency = try parse(value, as: "monitor-concurrency", range: 1...1024)
+        },
+        Setting(flag: "gcs-token-url") { config, value in
+            config.gcsTokenURL = value.lowercased() == "none" ? nil : value
         },
         Setting(flag: "provider-timeout") { config, value throws(ConfigurationError) in
             config.providerTimeout = try parse(value, as: "provider-timeout", range: 1...300)

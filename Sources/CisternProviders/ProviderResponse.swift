@@ -31,9 +31,15 @@ public struct ProviderResponse: Sendable {
         }
     }
 
-    /// The provider's error code: from the XML error document, or Azure's `x-ms-error-code` header.
+    /// The provider's error code: from an XML error document (S3, Azure), Azure's
+    /// `x-ms-error-code` header, or a JSON error's message (GCS: `{"error": {"message": ...}}`).
     var code: String? {
-        XMLText.first("Code", in: self.body) ?? self.headers.first { $0.0.lowercased() == "x-ms-error-code" }?.1
+        XMLText.first("Code", in: self.body) ?? self.headers.first { $0.0.lowercased() == "x-ms-error-code" }?.1 ?? self.jsonErrorMessage
+    }
+
+    private var jsonErrorMessage: String? {
+        let json = try? JSONSerialization.jsonObject(with: Data(self.body.utf8)) as? [String: Any]
+        return ((json?["error"] as? [String: Any])?["message"] as? String).map { String($0.prefix(200)) }
     }
 
     /// `Code: Message`, or the HTTP status.

@@ -15,6 +15,7 @@ public enum S3TestServer {
     /// Why a test cannot reach the server.
     public struct Missing: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     public static func settings() throws -> Settings {
