@@ -78,7 +78,14 @@ func buildRouter(
     let passwords = try await PasswordHasher(cost: configuration.bcryptCost)
     let authorizer = Authorizer(workspaces: workspaces)
     let users = UserController(
-        accounts: accounts, sessions: sessions, tokens: tokens, passwords: passwords, registrationOpen: configuration.registrationOpen
+        accounts: accounts, sessions: sessions, tokens: tokens, passwords: passwords, registrationOpen: configuration.registrationOpen,
+        loginThrottle: LoginThrottle(
+            limits: .init(
+                perAccount: configuration.loginFailuresPerAccount, perAddress: configuration.loginFailuresPerAddress,
+                window: TimeInterval(configuration.loginWindow)
+            ),
+            timeSource: timeSource
+        )
     )
 
     let router = Router(context: AppRequestContext.self)

@@ -21,6 +21,10 @@ public struct CisternConfiguration: Sendable {
     public var accessTokenLifetime: TimeInterval = 3600
     public var refreshTokenLifetime: TimeInterval = 30 * 24 * 3600
     public var registrationOpen = true
+    /// Failed logins allowed per account, and per client address, in each `loginWindow` seconds.
+    public var loginFailuresPerAccount = 5
+    public var loginFailuresPerAddress = 20
+    public var loginWindow = 900
     /// bcrypt work factor (4...31); each step doubles the cost of a login.
     public var bcryptCost = 12
     public var logLevel: Logger.Level = .info
@@ -77,6 +81,15 @@ public struct CisternConfiguration: Sendable {
             case "closed": config.registrationOpen = false
             default: throw ConfigurationError(setting: "registration", problem: "must be open or closed, got '\(value)'")
             }
+        },
+        Setting(flag: "login-failures-per-account") { config, value throws(ConfigurationError) in
+            config.loginFailuresPerAccount = try parse(value, as: "login-failures-per-account", range: 1...1_000_000)
+        },
+        Setting(flag: "login-failures-per-address") { config, value throws(ConfigurationError) in
+            config.loginFailuresPerAddress = try parse(value, as: "login-failures-per-address", range: 1...1_000_000)
+        },
+        Setting(flag: "login-window") { config, value throws(ConfigurationError) in
+            config.loginWindow = try parse(value, as: "login-window", range: 1...86_400)
         },
         Setting(flag: "bcrypt-cost") { config, value throws(ConfigurationError) in
             config.bcryptCost = try parse(value, as: "bcrypt-cost", range: 4...31)

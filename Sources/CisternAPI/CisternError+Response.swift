@@ -30,6 +30,7 @@ extension CisternError: HTTPResponseError {
         }
         var response = try JSONBody.encoder().encode(body, from: request, context: context)
         response.status = self.status
+        if let retryAfter = self.retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
         return response
     }
 }

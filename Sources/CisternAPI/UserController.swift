@@ -11,6 +11,7 @@ struct UserController {
     let tokens: TokenService
     let passwords: PasswordHasher
     let registrationOpen: Bool
+    let loginThrottle: LoginThrottle
 
     /// Routes that need no token.
     func addPublicRoutes(to router: some RouterMethods<AppRequestContext>) {
@@ -56,14 +57,19 @@ struct UserController {
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> SessionResponse {
         let body = try await request.decodeJSON(as: LoginRequest.self)
+        let address = context.clientAddress
+        try await self.loginThrottle.check(account: body.email, address: address)
         let message = "Invalid email or password"
         guard let record = try await self.accounts.signInRecord(email: body.email) else {
             try await self.passwords.verifyNothing(body.password)
+            await self.loginThrottle.recordFailure(account: body.email, address: address)
             throw CisternError(.unauthorized, code: "USER_NOT_FOUND", message: message)
         }
         guard try await self.passwords.verify(body.password, hash: record.passwordHash) else {
+            await self.loginThrottle.recordFailure(account: body.email, address: address)
             throw CisternError(.unauthorized, code: "INVALID_PASSWORD", message: message)
         }
+        await self.loginThrottle.recordSuccess(account: body.email)
         guard record.user.active else {
             throw CisternError(.unauthorized, code: "USER_INACTIVE", message: "This account is deactivated")
         }

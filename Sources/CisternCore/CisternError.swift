@@ -27,6 +27,8 @@ public struct CisternError: Error, Sendable, Equatable, CustomStringConvertible 
     public var code: String?
     public var message: String
     public var shape: Shape
+    /// For `tooManyRequests`: after how many seconds the caller may try again.
+    public var retryAfter: Int?
 
     public init(_ kind: Kind, code: String? = nil, message: String, shape: Shape? = nil) {
         self.kind = kind
