@@ -28,13 +28,16 @@ struct AzureBlobProviderTests {
     @Test(.timeLimit(.minutes(1))) func anUnreachableEndpointIsOffline() async throws {
         let http = ProviderHTTPClient.make()
         defer { _ = Task { try? await http.shutdown() } }
-        let provider = AzureBlobProvider(http: http, timeout: .seconds(1))
-        let refused = await provider.probe(Self.connection(endpoint: "http://127.0.0.1:\(try closedPort())/acct"))
+        // A long deadline for the refused port (so "refused" cannot turn into "timed out" on a busy
+        // machine), a short one for the port that never answers.
+        let refused = await AzureBlobProvider(http: http, timeout: .seconds(60))
+            .probe(Self.connection(endpoint: "http://127.0.0.1:\(try closedPort())/acct"))
         #expect(refused.status == .offline)
         #expect(refused.reason == "connection refused")
         let silent = try SilentListener()
         defer { silent.close() }
-        let hanging = await provider.probe(Self.connection(endpoint: "http://127.0.0.1:\(silent.port)/acct"))
+        let hanging = await AzureBlobProvider(http: http, timeout: .seconds(1))
+            .probe(Self.connection(endpoint: "http://127.0.0.1:\(silent.port)/acct"))
         #expect(hanging.status == .offline)
         #expect(hanging.reason.contains("timed out"), "\(hanging.reason)")
     }

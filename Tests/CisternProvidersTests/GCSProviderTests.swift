@@ -52,7 +52,7 @@ struct GCSProviderTests {
     static func withProvider<T: Sendable>(tokenURL: String? = nil, _ body: (GCSProvider) async throws -> T) async throws -> T {
         let http = ProviderHTTPClient.make()
         defer { _ = Task { try? await http.shutdown() } }
-        return try await body(GCSProvider(http: http, timeout: .seconds(5), tokenURL: tokenURL))
+        return try await body(GCSProvider(http: http, timeout: .seconds(30), tokenURL: tokenURL))
     }
 
     @Test func anExistingBucketIsOnlineAndAMissingOneDisconnected() async throws {
