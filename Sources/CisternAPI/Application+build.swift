@@ -34,8 +34,9 @@ public func buildApplication(
             .gcs: GCSProvider(http: http, timeout: timeout, tokenURL: configuration.gcsTokenURL),
             .blob: AzureBlobProvider(http: http, timeout: timeout),
         ])
+        let sealer = SecretSealer(current: dataDirectory.masterKey)
         let router = try await buildRouter(
-            configuration, dataDirectory: dataDirectory, database: database, providers: providers, timeSource: timeSource
+            configuration, dataDirectory: dataDirectory, database: database, providers: providers, sealer: sealer, timeSource: timeSource
         )
         // Stopped in reverse order, after the server: the monitor, the HTTP client, then the database.
         var services: [any Service] = [
@@ -46,7 +47,7 @@ public func buildApplication(
             services.append(
                 BucketMonitor(
                     buckets: SQLBucketStore(database: database), providers: providers,
-                    sealer: SecretSealer(current: dataDirectory.masterKey), schedule: configuration.checkSchedule,
+                    sealer: sealer, schedule: configuration.checkSchedule,
                     concurrency: configuration.monitorConcurrency, timeSource: timeSource, logger: logger
                 )
             )
@@ -66,7 +67,7 @@ public func buildApplication(
 
 func buildRouter(
     _ configuration: CisternConfiguration, dataDirectory: DataDirectory, database: Database, providers: ProviderRegistry,
-    timeSource: any TimeSource
+    sealer: SecretSealer, timeSource: any TimeSource
 ) async throws -> Router<AppRequestContext> {
     let tokens = await TokenService(
         signingKey: dataDirectory.jwtKey, accessTokenLifetime: configuration.accessTokenLifetime,
@@ -105,7 +106,6 @@ func buildRouter(
     WorkspaceController(workspaces: workspaces, authorizer: authorizer, timeSource: timeSource).addRoutes(to: authenticated)
     let buckets = SQLBucketStore(database: database)
     let repositories = SQLRepositoryStore(database: database)
-    let sealer = SecretSealer(current: dataDirectory.masterKey)
     BucketController(
         buckets: buckets, repositories: repositories, authorizer: authorizer, sealer: sealer, providers: providers,
         validateAtProvider: configuration.validateBuckets, bucketsPerOrganization: configuration.bucketsPerOrganization,

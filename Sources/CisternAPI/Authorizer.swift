@@ -1,6 +1,7 @@
 import CisternCore
 import CisternStore
 import Foundation
+import Hummingbird
 
 /// Applies `AccessPolicy` for controllers: loads the facts the policy needs and turns its answer
 /// into the contract's errors.
@@ -22,6 +23,14 @@ struct Authorizer: Sendable {
         case (.forbidden, _): throw Self.insufficientPermissions
         default: throw notFound
         }
+    }
+
+    /// A listing's `workspaceId` query filter (absent, empty or `undefined`: none), which the
+    /// caller must be able to see: 404 otherwise, 400 when it is no UUID.
+    func workspaceFilter(_ request: Request, by principal: Principal) async throws -> UUID? {
+        guard let workspaceId = try request.optionalUUID("workspaceId") else { return nil }
+        try await self.require(.viewWorkspace, in: workspaceId, by: principal)
+        return workspaceId
     }
 
     /// Returns when `principal` may perform the organization-level action `action`; 403 otherwise.

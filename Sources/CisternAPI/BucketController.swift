@@ -32,14 +32,14 @@ struct BucketController {
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> BucketListResponse {
-        let workspaceId = try await self.workspaceFilter(request, context)
+        let workspaceId = try await self.authorizer.workspaceFilter(request, by: context.principal)
         let visible = try await self.buckets.list(AccessPolicy.readScope(of: context.principal), workspaceId: workspaceId)
         let references = try await self.repositories.references(bucketIds: visible.map(\.id))
         return BucketListResponse(buckets: visible.map { BucketResponse($0, repos: references[$0.id] ?? []) })
     }
 
     @Sendable func available(_ request: Request, context: AuthenticatedContext) async throws -> AvailableBucketsResponse {
-        let workspaceId = try await self.workspaceFilter(request, context)
+        let workspaceId = try await self.authorizer.workspaceFilter(request, by: context.principal)
         let free = try await self.buckets.available(AccessPolicy.readScope(of: context.principal), workspaceId: workspaceId)
         return AvailableBucketsResponse(buckets: free.map(AvailableBucketResponse.init))
     }
@@ -147,13 +147,6 @@ struct BucketController {
             bucketId: bucket.id.wire, status: bucket.status?.rawValue, lastStatusAt: bucket.lastStatusAt, latency_ms: bucket.latencyMs,
             history: history.map { .init(status: $0.status.rawValue, latency_ms: $0.latencyMs, checkedAt: $0.checkedAt) }
         )
-    }
-
-    /// The `workspaceId` query filter, which the caller must be able to see.
-    private func workspaceFilter(_ request: Request, _ context: AuthenticatedContext) async throws -> UUID? {
-        guard let workspaceId = try request.optionalUUID("workspaceId") else { return nil }
-        try await self.authorizer.require(.viewWorkspace, in: workspaceId, by: context.principal)
-        return workspaceId
     }
 
     /// The bucket of the path, when the caller may see it (else 404) and perform `action` (else 403).

@@ -1,4 +1,5 @@
 import CisternCore
+import CisternStore
 import Foundation
 import Logging
 
@@ -43,8 +44,7 @@ public struct DataDirectory: Sendable {
     /// The database URL in its checked form (`sqlite:PATH` or `postgres://...`), or nil for the default.
     static func databaseLocation(_ url: String?) throws(StartupError) -> String? {
         guard let url, !url.isEmpty else { return nil }
-        for prefix in ["sqlite://", "sqlite:"] where url.hasPrefix(prefix) {
-            let path = String(url.dropFirst(prefix.count))
+        if let path = Database.sqlitePath(url) {
             guard !path.isEmpty else { throw StartupError("database-url \(url) names no file") }
             return "sqlite:" + path
         }

@@ -36,8 +36,7 @@ struct RepositoryController {
     // MARK: Repositories
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> RepositoryListResponse {
-        let workspaceId = try request.optionalUUID("workspaceId")
-        if let workspaceId { try await self.authorizer.require(.viewWorkspace, in: workspaceId, by: context.principal) }
+        let workspaceId = try await self.authorizer.workspaceFilter(request, by: context.principal)
         let found = try await self.repositories.list(
             AccessPolicy.readScope(of: context.principal), workspaceId: workspaceId, repositoryId: try request.optionalUUID("repoId")
         )

@@ -43,9 +43,7 @@ public struct AzureBlobProvider: StorageProvider {
             method: method, encodedPath: target.encodedPath, query: query.map { (name: $0.0, value: $0.1) }, headers: headers,
             account: connection.key, key: connection.secret
         )
-        var url = target.origin + target.encodedPath
-        if !query.isEmpty { url += "?" + query.map { "\(SigV4Signer.encode($0.0))=\(SigV4Signer.encode($0.1))" }.joined(separator: "&") }
-        var request = HTTPClientRequest(url: url)
+        var request = HTTPClientRequest(url: target.origin + target.encodedPath + ProviderEndpoint.queryString(query))
         request.method = HTTPMethod(rawValue: method)
         for header in headers { request.headers.add(name: header.name, value: header.value) }
         request.headers.add(name: "Authorization", value: authorization)
@@ -60,11 +58,7 @@ public struct AzureBlobProvider: StorageProvider {
             }
             return ("https://\(connection.key).blob.core.windows.net", SigV4Signer.encode("/" + connection.bucket, keepingSlashes: true))
         }
-        guard let url = URLComponents(string: endpoint), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = url.host, !host.isEmpty
-        else { throw ProviderError(status: .disconnected, reason: "endpoint is not an http(s) URL") }
-        let base = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
-        let origin = "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
-        return (origin, SigV4Signer.encode("\(base)/\(connection.bucket)", keepingSlashes: true))
+        let parsed = try ProviderEndpoint(endpoint)
+        return (parsed.origin, SigV4Signer.encode("\(parsed.basePath)/\(connection.bucket)", keepingSlashes: true))
     }
 }

@@ -48,10 +48,11 @@ public struct GCSProvider: StorageProvider {
 
     /// A JSON API request about the bucket (`path` after `/storage/v1/b/{bucket}`).
     func send(_ connection: BucketConnection, path: String, query: [(String, String)] = []) async throws -> ProviderResponse {
-        let base = (connection.endpoint ?? Self.defaultEndpoint).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        var url = "\(base)/storage/v1/b/\(SigV4Signer.encode(connection.bucket))\(path)"
-        if !query.isEmpty { url += "?" + query.map { "\(SigV4Signer.encode($0.0))=\(SigV4Signer.encode($0.1))" }.joined(separator: "&") }
-        var request = HTTPClientRequest(url: url)
+        let endpoint = try ProviderEndpoint(connection.endpoint ?? Self.defaultEndpoint)
+        var request = HTTPClientRequest(
+            url: "\(endpoint.origin)\(endpoint.basePath)/storage/v1/b/\(SigV4Signer.encode(connection.bucket))\(path)"
+                + ProviderEndpoint.queryString(query)
+        )
         if let tokenURL = self.tokenURL {
             let token = try await self.tokens.token(for: connection, tokenURL: tokenURL, http: self.http, timeout: self.timeout)
             request.headers.add(name: "Authorization", value: "Bearer \(token.revealed)")

@@ -61,13 +61,10 @@ public struct S3Provider: StorageProvider {
         let objectPath = key.map { "/" + $0 } ?? ""
         let queryItems = query.map { (name: $0.0, value: $0.1) }
         if let endpoint = connection.endpoint {
-            guard let url = URLComponents(string: endpoint), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                let host = url.host, !host.isEmpty
-            else { throw ProviderError(status: .disconnected, reason: "endpoint is not an http(s) URL") }
-            let base = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
+            let endpoint = try ProviderEndpoint(endpoint)
             return SigV4Request(
-                method: method, scheme: scheme, host: host, port: url.port, path: "\(base)/\(connection.bucket)\(objectPath)",
-                query: queryItems
+                method: method, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port,
+                path: "\(endpoint.basePath)/\(connection.bucket)\(objectPath)", query: queryItems
             )
         }
         if Self.isVirtualHostable(connection.bucket) {

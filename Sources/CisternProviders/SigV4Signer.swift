@@ -38,11 +38,8 @@ public struct SigV4Request: Sendable, Equatable {
 
     /// The URL to send, with the path and query encoded exactly as they are signed.
     public var url: String {
-        var url = "\(self.scheme)://\(self.hostHeader)\(SigV4Signer.encode(self.path, keepingSlashes: true))"
-        if !self.query.isEmpty {
-            url += "?" + self.query.map { "\(SigV4Signer.encode($0.name))=\(SigV4Signer.encode($0.value))" }.joined(separator: "&")
-        }
-        return url
+        "\(self.scheme)://\(self.hostHeader)\(SigV4Signer.encode(self.path, keepingSlashes: true))"
+            + ProviderEndpoint.queryString(self.query.map { ($0.name, $0.value) })
     }
 
     public static func == (lhs: SigV4Request, rhs: SigV4Request) -> Bool {

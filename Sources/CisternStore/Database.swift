@@ -40,8 +40,13 @@ public final class Database: @unchecked Sendable {
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             return try await openPostgres(url: url, connections: connections, logger: logger)
         }
-        let path = url.hasPrefix("sqlite://") ? String(url.dropFirst(9)) : url.hasPrefix("sqlite:") ? String(url.dropFirst(7)) : url
-        return try await openSQLite(path: path, connections: connections, logger: logger)
+        return try await openSQLite(path: Self.sqlitePath(url) ?? url, connections: connections, logger: logger)
+    }
+
+    /// The file a `sqlite:PATH` or `sqlite://PATH` URL names (possibly empty), or nil for another URL.
+    public static func sqlitePath(_ url: String) -> String? {
+        for prefix in ["sqlite://", "sqlite:"] where url.hasPrefix(prefix) { return String(url.dropFirst(prefix.count)) }
+        return nil
     }
 
     /// Opens a pool over the SQLite file at `path` (created when missing, WAL mode).

@@ -25,10 +25,7 @@ struct SharedKeySignerTests {
         var cases: [Case]
     }
 
-    static let fixtures: Fixtures = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/sharedkey.json")
-        return try! JSONDecoder().decode(Fixtures.self, from: Data(contentsOf: url))
-    }()
+    static let fixtures = loadFixture("sharedkey.json", as: Fixtures.self)
 
     @Test(arguments: fixtures.cases)
     func matchesMicrosoftsSDK(fixture: Fixtures.Case) throws {

@@ -29,10 +29,7 @@ struct SigV4SignerTests {
         var cases: [Case]
     }
 
-    static let fixtures: Fixtures = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/sigv4.json")
-        return try! JSONDecoder().decode(Fixtures.self, from: Data(contentsOf: url))
-    }()
+    static let fixtures = loadFixture("sigv4.json", as: Fixtures.self)
 
     @Test(arguments: fixtures.cases)
     func matchesBotocore(fixture: Fixtures.Case) throws {
