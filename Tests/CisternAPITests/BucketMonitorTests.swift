@@ -117,7 +117,7 @@ struct BucketMonitorTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func theMonitorStopsWithTheServer() async throws {
+    @Test(.timeLimit(.minutes(5))) func theMonitorStopsWithTheServer() async throws {
         // A running monitor (interval 1 s) must not keep the server from shutting down.
         try await TestApp { $0.monitorInterval = 1 }.run(.live) { api in
             let health = try await api.request(.get, "/health")

@@ -7,7 +7,7 @@ import Testing
 
 /// Two `cistern serve` processes on one database (one SQLite file, or one PostgreSQL database on
 /// the PostgreSQL pass), with requests spread over both.
-@Suite("Replicas", .timeLimit(.minutes(3)))
+@Suite("Replicas", .timeLimit(.minutes(5)))
 struct ReplicaTests {
     @Test func twoProcessesShareOneTruthAndOneWinnerPerMirrorClaim() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cistern-replicas-\(UUID().uuidString)").path

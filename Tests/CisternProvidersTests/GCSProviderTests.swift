@@ -77,7 +77,7 @@ struct GCSProviderTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func anUnreachableEndpointOrTokenServerIsOffline() async throws {
+    @Test(.timeLimit(.minutes(5))) func anUnreachableEndpointOrTokenServerIsOffline() async throws {
         let port = try closedPort()
         try await Self.withProvider { provider in
             let result = await provider.probe(try Self.connection("b", endpoint: "http://127.0.0.1:\(port)"))
