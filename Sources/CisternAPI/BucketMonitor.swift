@@ -32,7 +32,7 @@ struct BucketMonitor: Service {
             } catch {
                 self.logger.error("bucket monitor pass failed", metadata: ["error": "\(Database.describe(error))"])
             }
-            try? await cancelOnGracefulShutdown { try await Task.sleep(for: self.tick) }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.tick) }
         }
     }
 

@@ -62,3 +62,8 @@ public struct BucketConnection: Sendable, Equatable {
         self.region = region
     }
 }
+
+extension Bucket {
+    /// What a bucket's sealed secret is bound to: it opens only on its own row.
+    public static func sealingContext(_ id: UUID) -> String { "bucket:\(id.uuidString.lowercased())" }
+}

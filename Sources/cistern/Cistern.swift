@@ -1,5 +1,6 @@
 import ArgumentParser
 import CisternAPI
+import CisternStore
 import Foundation
 import Hummingbird
 import Logging
@@ -9,7 +10,7 @@ struct Cistern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cistern",
         abstract: "A self-hosted control plane for storage buckets at other providers.",
-        subcommands: [Serve.self, Migrate.self]
+        subcommands: [Serve.self, Migrate.self, Dev.self]
     )
 }
 
@@ -67,6 +68,45 @@ struct Migrate: AsyncParsableCommand {
             let configuration = try self.options.resolve()
             let applied = try await migrateDatabase(configuration, logger: makeLogger(configuration))
             print(applied.isEmpty ? "schema is up to date" : "applied migrations: " + applied.map(String.init).joined(separator: ", "))
+        }
+    }
+}
+
+struct Dev: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Tools for developing and benchmarking Cistern.", subcommands: [Seed.self])
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fill an empty database with a generated dataset and print access tokens for its known users.",
+        discussion: """
+            Besides the spread-out rest, the dataset holds a known small organization (50 buckets in 3 workspaces, \
+            20 repositories of which 8 MIRROR, an OWNER and a USER who reads one workspace) and, unless \
+            --large-org-buckets is 0, a known large organization. Prints shell assignments: SEED_<ROLE>_TOKEN=... .
+            """
+    )
+    @OptionGroup var options: SettingOptions
+    @Option(help: "Organizations in all.") var orgs = 2000
+    @Option(help: "Buckets in all.") var buckets = 100_000
+    @Option(help: "Repositories in all.") var repos = 20_000
+    @Option(name: .customLong("large-org-buckets"), help: "Buckets of the known large organization (0: none).") var largeOrgBuckets = 10_000
+
+    func run() async throws {
+        try await failingInOneLine {
+            let configuration = try self.options.resolve()
+            let plan = SeedPlan(organizations: self.orgs, buckets: self.buckets, repositories: self.repos, largeOrganizationBuckets: self.largeOrgBuckets)
+            let report = try await seedDevelopmentDataset(configuration, plan: plan, logger: makeLogger(configuration))
+            let written = report.dataset
+            print(
+                "# seeded \(written.organizations) organizations, \(written.users) users, \(written.workspaces) workspaces, "
+                    + "\(written.buckets) buckets, \(written.repositories) repositories (\(written.mirrorMembers) buckets in MIRRORs) "
+                    + "in \(String(format: "%.1f", report.seconds)) s; every user's password: \(report.password)"
+            )
+            for login in report.logins {
+                let name = login.role.uppercased().replacingOccurrences(of: "-", with: "_")
+                print("# \(login.role): \(login.email), organization \(login.orgId.uuidString.lowercased())")
+                print("SEED_\(name)_TOKEN=\(login.accessToken)")
+            }
         }
     }
 }
