@@ -3,6 +3,7 @@ import CisternProviders
 import CisternStore
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Buckets: API-CONTRACT.md §4, and the seed page `GET /bucket/available` (§4.1).
 struct BucketController {
@@ -38,10 +39,13 @@ struct BucketController {
         return BucketListResponse(buckets: visible.map { BucketResponse($0, repos: references[$0.id] ?? []) })
     }
 
-    @Sendable func available(_ request: Request, context: AuthenticatedContext) async throws -> AvailableBucketsResponse {
+    /// Polled by every repository form and dashboard: tagged, so an unchanged list costs the
+    /// caller a bodiless 304.
+    @Sendable func available(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let workspaceId = try await self.authorizer.workspaceFilter(request, by: context.principal)
         let free = try await self.buckets.available(AccessPolicy.readScope(of: context.principal), workspaceId: workspaceId)
-        return AvailableBucketsResponse(buckets: free.map(AvailableBucketResponse.init))
+        let body = try JSONBody.encoder().encode(AvailableBucketsResponse(buckets: free.map(AvailableBucketResponse.init)))
+        return EntityTag.response(json: ByteBuffer(bytes: body), for: request)
     }
 
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> BucketCreatedResponse {
@@ -179,9 +183,6 @@ extension BucketCheck {
 }
 
 extension Bucket {
-    /// What a bucket's sealed secret is bound to: it opens only on its own row.
-    static func sealingContext(_ id: UUID) -> String { "bucket:\(id.wire)" }
-
     /// How to reach this bucket with `secret`.
     func connection(secret: SecretValue) -> BucketConnection {
         BucketConnection(

@@ -1,5 +1,6 @@
 import CisternAPI
 import Foundation
+import HTTPTypes
 import SQLKit
 import Testing
 
@@ -127,6 +128,65 @@ struct AvailableBucketsTests {
             let delete = try await api.request(.delete, "/bucket/\(world.bucketId!)", token: owner)
             #expect(delete.status == .forbidden)
             #expect(delete.text == #"{"message":"Bucket in use by a repository","success":false}"#)
+        }
+    }
+
+    @Test func anUnchangedListAnswers304UntilSomethingTheCallerSeesChanges() async throws {
+        try await TestApp { $0.validateBuckets = false }.run { api in
+            let world = try await World.build(api, withBucket: true)
+            let owner = world.tokens[.owner]!
+            let reader = world.tokens[.readMember]!
+            func fetch(_ token: String, ifNoneMatch tag: String? = nil) async throws -> APIResponse {
+                var headers: HTTPFields = [:]
+                if let tag { headers[.ifNoneMatch] = tag }
+                return try await api.request(.get, "/bucket/available", token: token, headers: headers)
+            }
+            func tagChanges(from tag: String, for token: String) async throws -> String {
+                let response = try await fetch(token, ifNoneMatch: tag)
+                #expect(response.status == .ok)
+                #expect(!response.text.isEmpty)
+                let next = try #require(response.headers[.eTag])
+                #expect(next != tag)
+                return next
+            }
+
+            let first = try await fetch(reader)
+            let tag = try #require(first.headers[.eTag])
+            #expect(first.headers[.cacheControl] == "private, no-cache")
+            let unchanged = try await fetch(reader, ifNoneMatch: tag)
+            #expect(unchanged.status == .notModified)
+            #expect(unchanged.text.isEmpty)
+            #expect(unchanged.headers[.eTag] == tag)
+            #expect(try await fetch(reader, ifNoneMatch: "W/\(tag)").status == .notModified)
+            #expect(try await fetch(reader, ifNoneMatch: "\"stale\", \(tag)").status == .notModified)
+            #expect(try await fetch(reader, ifNoneMatch: "\"stale\"").status == .ok)
+            // Changes the reader cannot see leave their tag alone: a bucket in a workspace they are
+            // not a member of, and another organization's bucket.
+            _ = try await api.createUnvalidatedBucket(in: world.defaultWorkspaceId, as: owner)
+            _ = try await api.createUnvalidatedBucket(in: try await Self.foreignWorkspace(api, world), as: world.tokens[.foreignOwner]!)
+            #expect(try await fetch(reader, ifNoneMatch: tag).status == .notModified)
+            // The owner now sees more than the reader, so their lists have different tags.
+            #expect(try await fetch(owner).headers[.eTag] != tag)
+
+            // A bucket in their workspace, a MIRROR claim, its release, a rename and losing the
+            // membership each change it.
+            let added = try await api.createUnvalidatedBucket(in: world.projectId, as: owner)
+            let withAdded = try await tagChanges(from: tag, for: reader)
+            let mirror = try await api.createRepository(
+                in: world.projectId, mode: "MIRROR",
+                members: [["bucketId": world.bucketId!, "master": true], ["bucketId": added, "master": false]], as: owner
+            )
+            let claimed = try await tagChanges(from: withAdded, for: reader)
+            #expect(try await fetch(reader).text == "[]")
+            #expect(try await api.request(.delete, "/repo/\(mirror)", token: owner).status == .ok)
+            let released = try await tagChanges(from: claimed, for: reader)
+            #expect(released == withAdded, "the same list has the same tag")
+            let renamed = try await api.request(.put, "/bucket/\(added)", json: ["name": "renamed"], token: owner)
+            #expect(renamed.status == .ok, "\(renamed.text)")
+            let afterRename = try await tagChanges(from: released, for: reader)
+            let removed = try await api.request(.delete, "/workspace/\(world.projectId)/users/\(world.userIds[.readMember]!)", token: owner)
+            #expect(removed.status == .ok, "\(removed.text)")
+            _ = try await tagChanges(from: afterRename, for: reader)
         }
     }
 
