@@ -1,16 +1,30 @@
 import CisternCore
 import CisternStore
+import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
-/// `GET /` and `GET /health`: API-CONTRACT.md §7.
+/// `GET /` and `GET /health` (API-CONTRACT.md §7), and `GET /openapi.yaml`, the description of
+/// every route (kept complete by a test that compares it with the router).
 struct ServiceController {
     static let version = "0.1.0"
     let database: Database
 
+    /// The OpenAPI document, a resource of this module.
+    static let openAPIDocument: ByteBuffer = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let data = try? Data(contentsOf: url) else {
+            preconditionFailure("openapi.yaml is missing from the CisternAPI resources")
+        }
+        return ByteBuffer(bytes: data)
+    }()
+
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.get("/", use: self.root)
         router.get("/health", use: self.health)
+        router.get("/openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: ResponseBody(byteBuffer: Self.openAPIDocument))
+        }
     }
 
     struct RootResponse: ResponseEncodable {
