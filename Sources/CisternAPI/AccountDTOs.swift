@@ -129,5 +129,5 @@ struct SuccessResponse: ResponseEncodable {
 
 extension UUID {
     /// Ids on the wire are lowercase UUID strings.
-    var wire: String { self.uuidString.lowercased() }
+    var wire: String { self.canonical }
 }

@@ -44,8 +44,7 @@ struct BucketController {
     @Sendable func available(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let workspaceId = try await self.authorizer.workspaceFilter(request, by: context.principal)
         let free = try await self.buckets.available(AccessPolicy.readScope(of: context.principal), workspaceId: workspaceId)
-        let body = try JSONBody.encoder().encode(AvailableBucketsResponse(buckets: free.map(AvailableBucketResponse.init)))
-        return EntityTag.response(json: ByteBuffer(bytes: body), for: request)
+        return EntityTag.response(json: AvailableBucketsResponse.json(free), for: request)
     }
 
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> BucketCreatedResponse {

@@ -2,6 +2,7 @@ import CisternCore
 import CisternStore
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// `POST /bucket`
 struct CreateBucketRequest: Decodable {
@@ -115,6 +116,43 @@ struct AvailableBucketsResponse: ResponseEncodable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(self.buckets)
+    }
+
+    /// The same bytes `JSONBody.encoder()` writes for `AvailableBucketsResponse(buckets:)` of
+    /// these buckets, written directly: this list is polled by every dashboard and can hold
+    /// thousands of buckets.
+    static func json(_ buckets: [BucketSummary]) -> ByteBuffer {
+        var writer = JSONWriter(capacity: 2 + buckets.count * 320)
+        writer.raw("[")
+        for (index, bucket) in buckets.enumerated() {
+            writer.raw(index == 0 ? "{" : ",{")
+            writer.key("bucket")
+            writer.string(bucket.bucket)
+            writer.raw(",")
+            writer.key("createdAt")
+            writer.date(bucket.createdAt)
+            writer.raw(",")
+            writer.key("id")
+            writer.id(bucket.id)
+            writer.raw(",")
+            writer.key("key")
+            writer.string(bucket.key)
+            writer.raw(",")
+            writer.key("name")
+            writer.string(bucket.name)
+            writer.raw(",")
+            writer.key("status")
+            writer.string(orNull: bucket.status?.rawValue)
+            writer.raw(",")
+            writer.key("storageType")
+            writer.string(bucket.storageType.rawValue)
+            writer.raw(",")
+            writer.key("workspaceId")
+            writer.id(bucket.workspaceId)
+            writer.raw("}")
+        }
+        writer.raw("]")
+        return writer.buffer
     }
 }
 

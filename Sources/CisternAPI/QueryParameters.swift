@@ -9,7 +9,7 @@ extension Request {
     func optionalUUID(_ name: String) throws -> UUID? {
         let value = self.uri.queryParameters[name[...]].map { String($0) } ?? ""
         guard !["", "undefined", "null"].contains(value) else { return nil }
-        guard let id = UUID(uuidString: value) else { throw CisternError.invalid(name, "must be a UUID") }
+        guard let id = UUID(canonical: value) else { throw CisternError.invalid(name, "must be a UUID") }
         return id
     }
 }

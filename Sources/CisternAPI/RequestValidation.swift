@@ -33,7 +33,7 @@ enum Validate {
 
     /// A path parameter that must be a UUID; anything else is a 400 naming it.
     static func uuid(_ parameter: String, in context: some RequestContext) throws -> UUID {
-        guard let text = context.parameters.get(parameter), let id = UUID(uuidString: text) else {
+        guard let text = context.parameters.get(parameter), let id = UUID(canonical: text) else {
             throw CisternError.invalid(parameter, "must be a UUID")
         }
         return id
@@ -59,7 +59,7 @@ extension Validate {
 
     /// A UUID given in a body field.
     static func uuid(_ value: String, field: String) throws -> UUID {
-        guard let id = UUID(uuidString: value) else { throw CisternError.invalid(field, "must be a UUID") }
+        guard let id = UUID(canonical: value) else { throw CisternError.invalid(field, "must be a UUID") }
         return id
     }
 }

@@ -42,8 +42,8 @@ struct TokenService: Sendable {
     func verifyAccessToken(_ token: String) async -> (userId: UUID, sessionId: UUID)? {
         guard let claims = try? await self.keys.verify(token, as: AccessClaims.self),
             self.timeSource.now < claims.exp.value,
-            let userId = UUID(uuidString: claims.userId),
-            let sessionId = UUID(uuidString: claims.sid)
+            let userId = UUID(canonical: claims.userId),
+            let sessionId = UUID(canonical: claims.sid)
         else { return nil }
         return (userId, sessionId)
     }

@@ -6,7 +6,7 @@ import SQLKit
 extension SQLRow {
     func uuid(_ column: String) throws -> UUID {
         let text = try self.decode(column: column, as: String.self)
-        guard let id = UUID(uuidString: text) else {
+        guard let id = UUID(canonical: text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(column) is not a UUID"))
         }
         return id
@@ -79,7 +79,7 @@ extension SQLRow {
 
 extension UUID {
     /// The stored form of an id: the lowercase UUID string.
-    var stored: String { self.uuidString.lowercased() }
+    var stored: String { self.canonical }
 }
 
 /// Column lists for selecting whole rows under a prefix, so joins read unambiguously.

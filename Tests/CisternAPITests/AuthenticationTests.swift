@@ -18,6 +18,20 @@ struct AuthenticationTests {
         }
     }
 
+    @Test func theSchemeIsCaseInsensitiveAndBlanksAroundThePartsAreIgnored() async throws {
+        try await TestApp().run { api in
+            let token = try await api.register().accessToken
+            for header in ["Bearer \(token)", "bearer \(token)", "BEARER \(token)", "  Bearer \t \(token)  ", "Bearer \(token)\t"] {
+                let response = try await api.request(.get, "/user/profile", headers: [.authorization: header])
+                #expect(response.status == .ok, "\(header.prefix(12))")
+            }
+            for header in ["Bearer\(token)", "Bearerx \(token)", "Beare \(token)", "Bearer \(token) extra", "Bearer \(token.dropLast())"] {
+                let response = try await api.request(.get, "/user/profile", headers: [.authorization: header])
+                #expect(response.status == .unauthorized, "\(header.prefix(12))")
+            }
+        }
+    }
+
     @Test func aTokenSignedWithAnotherKeyAnswers401() async throws {
         try await TestApp().run { api in
             let account = try await api.register()
