@@ -28,7 +28,10 @@ struct BucketMonitor: Service {
         self.logger.info("bucket monitor started", metadata: ["interval": "\(self.schedule.interval)", "concurrency": "\(self.concurrency)"])
         while !Task.isShuttingDownGracefully {
             do {
-                _ = try await self.runOnce()
+                // A pass over many buckets can take long: shutdown cancels it rather than wait.
+                _ = try await cancelWhenGracefulShutdown { try await self.runOnce() }
+            } catch is CancellationError {
+                break
             } catch {
                 self.logger.error("bucket monitor pass failed", metadata: ["error": "\(Database.describe(error))"])
             }
@@ -40,7 +43,7 @@ struct BucketMonitor: Service {
     @discardableResult
     func runOnce() async throws -> Int {
         var checked = 0
-        while true {
+        while !Task.isCancelled {
             let now = self.timeSource.now
             let due = try await self.buckets.claimDueChecks(now: now, leaseUntil: self.schedule.latest(after: now), limit: self.batchSize)
             guard !due.isEmpty else { return checked }
@@ -57,11 +60,15 @@ struct BucketMonitor: Service {
             }
             checked += due.count
         }
+        return checked
     }
 
     private func check(_ bucket: Bucket) async {
         do {
             let result = await self.providers.probe(try bucket.connection(unsealingWith: self.sealer))
+            // A probe cut short by shutdown says nothing about the bucket: its claim lapses and
+            // another pass checks it.
+            guard !Task.isCancelled else { return }
             let checkedAt = self.timeSource.now
             try await self.buckets.record(BucketCheck(result, at: checkedAt), bucketId: bucket.id, nextCheckAt: self.schedule.next(after: checkedAt))
         } catch {

@@ -5,13 +5,18 @@ import Foundation
 import Hummingbird
 import Logging
 
-@main
 struct Cistern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cistern",
         abstract: "A self-hosted control plane for storage buckets at other providers.",
         subcommands: [Serve.self, Migrate.self, Dev.self]
     )
+
+    /// Parses the command line and runs the command (what `@main` would do; `main.swift` first
+    /// sets up the executor). In an async function, `main()` resolves to the async entry point.
+    static func start() async {
+        await Self.main()
+    }
 }
 
 /// The settings every command shares. Each may also come from its `CISTERN_*` environment

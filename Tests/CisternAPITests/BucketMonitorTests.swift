@@ -5,6 +5,7 @@ import CisternStore
 import CisternTestSupport
 import Foundation
 import Logging
+import ServiceLifecycle
 import Testing
 
 /// The bucket monitor on the test clock, against the real S3 server.
@@ -117,6 +118,31 @@ struct BucketMonitorTests {
         }
     }
 
+    @Test(.timeLimit(.minutes(5))) func shutdownCutsALongPassShortAndRecordsNothingForUnfinishedProbes() async throws {
+        let app = TestApp { $0.validateBuckets = false }
+        try await app.run { api in
+            let world = try await World.build(api)
+            let owner = world.tokens[.owner]!
+            var ids: [String] = []
+            for _ in 0..<3 { ids.append(try await api.createUnvalidatedBucket(in: world.projectId, as: owner)) }
+            let hanging = HangingProvider()
+            try await Self.withMonitor(app, providers: ProviderRegistry([.s3: hanging]), concurrency: 2) { monitor in
+                let group = ServiceGroup(configuration: .init(services: [monitor], logger: Logger(label: "test")))
+                let running = Task { try await group.run() }
+                while await hanging.entered < 2 { try await Task.sleep(for: .milliseconds(10)) }
+                let started = ContinuousClock.now
+                await group.triggerGracefulShutdown()
+                try await running.value
+                #expect(ContinuousClock.now - started < .seconds(60), "the pass was cancelled, not waited for")
+            }
+            for id in ids {
+                let status = try await Self.status(api, id, owner)
+                #expect(status.status == nil, "a probe cut short records no status")
+                #expect(status.history.isEmpty)
+            }
+        }
+    }
+
     @Test(.timeLimit(.minutes(5))) func theMonitorStopsWithTheServer() async throws {
         // A running monitor (interval 1 s) must not keep the server from shutting down.
         try await TestApp { $0.monitorInterval = 1 }.run(.live) { api in
@@ -148,4 +174,19 @@ actor ConcurrencyCounter: StorageProvider {
     }
 
     private func leave() { self.current -= 1 }
+}
+
+/// A provider whose probes never finish on their own (they end when cancelled).
+actor HangingProvider: StorageProvider {
+    private(set) var entered = 0
+
+    nonisolated func probe(_ connection: BucketConnection) async -> ProbeResult {
+        await self.enter()
+        try? await Task.sleep(for: .seconds(600))
+        return ProbeResult(status: .offline, latencyMs: 0, reason: "cut short")
+    }
+
+    nonisolated func hasObjects(_ connection: BucketConnection, prefix: String) async throws -> Bool { false }
+
+    private func enter() { self.entered += 1 }
 }
