@@ -2,6 +2,7 @@ import CisternCore
 import Crypto
 import Foundation
 import JWTKit
+import Synchronization
 
 /// Issues and checks the tokens of a session: signed JWT access tokens, and opaque refresh tokens
 /// of which only a SHA-256 hash is ever stored.
@@ -10,6 +11,7 @@ struct TokenService: Sendable {
     let accessTokenLifetime: TimeInterval
     let refreshTokenLifetime: TimeInterval
     let timeSource: any TimeSource
+    let verified = VerifiedTokens()
 
     init(signingKey: KeyMaterial, accessTokenLifetime: TimeInterval, refreshTokenLifetime: TimeInterval, timeSource: any TimeSource) async {
         self.keys = JWTKeyCollection()
@@ -40,12 +42,19 @@ struct TokenService: Sendable {
 
     /// The user and session an access token names, when its signature is ours and it has not expired.
     func verifyAccessToken(_ token: String) async -> (userId: UUID, sessionId: UUID)? {
-        guard let claims = try? await self.keys.verify(token, as: AccessClaims.self),
-            self.timeSource.now < claims.exp.value,
-            let userId = UUID(canonical: claims.userId),
-            let sessionId = UUID(canonical: claims.sid)
-        else { return nil }
-        return (userId, sessionId)
+        let access: VerifiedTokens.Access
+        if let known = self.verified.lookup(token) {
+            access = known
+        } else {
+            guard let claims = try? await self.keys.verify(token, as: AccessClaims.self),
+                let userId = UUID(canonical: claims.userId),
+                let sessionId = UUID(canonical: claims.sid)
+            else { return nil }
+            access = VerifiedTokens.Access(userId: userId, sessionId: sessionId, expiresAt: claims.exp.value)
+            self.verified.insert(token, access)
+        }
+        guard self.timeSource.now < access.expiresAt else { return nil }
+        return (access.userId, access.sessionId)
     }
 
     /// A new refresh token (32 random bytes, base64url) and the hash under which it is stored.
@@ -64,5 +73,32 @@ struct TokenService: Sendable {
     /// The stored form of a refresh token. A fast hash suffices: the token carries 256 bits of entropy.
     static func hash(refreshToken: String) -> String {
         SHA256.hash(data: Data(refreshToken.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Access tokens whose signature has been checked, with what they say. Checking a signature is a
+/// pure function of the token's text while the signing key stays the same (it does, for the life
+/// of the process), so a token is checked once, not on every request; its expiry is still compared
+/// with the clock on every use, and its session and user are still read from the database.
+/// Bounded: emptied whenever it fills.
+final class VerifiedTokens: Sendable {
+    struct Access: Sendable {
+        let userId: UUID
+        let sessionId: UUID
+        let expiresAt: Date
+    }
+
+    static let capacity = 10_000
+    private let entries = Mutex<[String: Access]>([:])
+
+    func lookup(_ token: String) -> Access? {
+        self.entries.withLock { $0[token] }
+    }
+
+    func insert(_ token: String, _ access: Access) {
+        self.entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[token] = access
+        }
     }
 }
