@@ -91,11 +91,14 @@ struct APIClient: Sendable {
     let client: any TestClientProtocol
 
     func request(_ method: HTTPRequest.Method, _ uri: String, json: [String: any Sendable]? = nil, raw: String? = nil,
-                 token: String? = nil, headers extra: HTTPFields = [:]) async throws -> APIResponse {
+                 bytes: [UInt8]? = nil, token: String? = nil, headers extra: HTTPFields = [:]) async throws -> APIResponse {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         var body: ByteBuffer?
-        if let json {
+        if let bytes {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(bytes: bytes)
+        } else if let json {
             headers[.contentType] = "application/json"
             body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json))
         } else if let raw {
