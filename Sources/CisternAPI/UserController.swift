@@ -60,7 +60,10 @@ struct UserController {
         let address = context.clientAddress
         try await self.loginThrottle.check(account: body.email, address: address)
         let message = "Invalid email or password"
-        guard let record = try await self.accounts.signInRecord(email: body.email) else {
+        // An address no account can have (registration validates it) is looked up nowhere: a NUL
+        // in it, for one, cannot even be sent to PostgreSQL as text.
+        let record = (try? Validate.email(body.email)) == nil ? nil : try await self.accounts.signInRecord(email: body.email)
+        guard let record else {
             try await self.passwords.verifyNothing(body.password)
             await self.loginThrottle.recordFailure(account: body.email, address: address)
             throw CisternError(.unauthorized, code: "USER_NOT_FOUND", message: message)
@@ -139,7 +142,9 @@ struct UserController {
         let refresh = self.tokens.newRefreshToken()
         let session = Session(
             id: UUID(), userId: user.id, createdAt: now, expiresAt: self.tokens.refreshExpiry, lastUsedAt: now,
-            userAgent: userAgent.map { String($0.prefix(512)) }
+            // Whatever the client sent, kept as printable text (a control character, NUL among
+            // them, is dropped) and bounded.
+            userAgent: userAgent.map { String(String.UnicodeScalarView($0.unicodeScalars.filter { $0.properties.generalCategory != .control }).prefix(512)) }
         )
         try await self.sessions.open(session, refreshTokenHash: refresh.hash)
         let access = try await self.tokens.accessToken(for: user, sessionId: session.id)

@@ -84,7 +84,11 @@ struct HostileInputTests {
     }
 
     @Test func hostileTextInEveryTextFieldIsRefusedOrStoredExactly() async throws {
-        let app = TestApp { $0.validateBuckets = false }
+        // Hundreds of failed logins come from one address here; the brute-force limit has its own tests.
+        let app = TestApp {
+            $0.validateBuckets = false
+            $0.loginFailuresPerAddress = 1_000_000
+        }
         try await app.run { api in
             let world = try await World.build(api, withBucket: true, withRepository: true)
             let owner = world.tokens[.owner]!
@@ -137,6 +141,17 @@ struct HostileInputTests {
                     }
                 }
             }
+            // A successful login stores the client's user agent: any text there is kept printable.
+            let account = try await api.register()
+            for text in Self.hostileTexts {
+                let body: [String: any Sendable] = ["email": account.email, "password": account.password, "deviceInfo": ["userAgent": text]]
+                let response = try await api.request(.post, "/user/login", json: body)
+                cases += 1
+                #expect(response.status == .ok, "userAgent \(text.prefix(30)): \(response.text)")
+            }
+            let agents = try #require(try await api.request(.get, "/token", token: account.accessToken)["tokens"] as? [[String: Any]])
+                .compactMap { $0["userAgent"] as? String }
+            #expect(agents.allSatisfy { $0.count <= 512 && !$0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
             #expect(cases > 500)
             // Whatever was accepted was stored as text, not run: the tables are all still there.
             Self.expectPreserved(before, try await Self.snapshot(api, world))
