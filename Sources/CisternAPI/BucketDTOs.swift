@@ -150,9 +150,10 @@ struct AvailableBucketsResponse: ResponseEncodable {
             writer.key("workspaceId")
             writer.id(bucket.workspaceId)
             writer.raw("}")
+            writer.flushIfLarge()
         }
         writer.raw("]")
-        return writer.buffer
+        return writer.finish()
     }
 }
 

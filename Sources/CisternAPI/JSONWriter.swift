@@ -9,15 +9,30 @@ import NIOCore
 ///
 /// Callers write keys in sorted order themselves, as the encoder's `.sortedKeys` would.
 struct JSONWriter {
-    /// Bytes collect in an array (appending a byte there is a store, not a call) and move into
-    /// a `ByteBuffer` once, at the end.
+    /// Bytes collect in a small array (appending a byte there is a store, not a call) and move
+    /// into the buffer in chunks, so a large body is never held twice.
     private var bytes: [UInt8] = []
+    private var written: ByteBuffer
+    static let chunk = 32 * 1024
 
     init(capacity: Int) {
-        self.bytes.reserveCapacity(capacity)
+        self.written = ByteBufferAllocator().buffer(capacity: capacity)
+        self.bytes.reserveCapacity(Self.chunk + 4096)
     }
 
-    var buffer: ByteBuffer { ByteBuffer(bytes: self.bytes) }
+    /// Moves what has collected into the buffer once it makes a chunk; call between values.
+    mutating func flushIfLarge() {
+        guard self.bytes.count >= Self.chunk else { return }
+        self.written.writeBytes(self.bytes)
+        self.bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Everything written.
+    mutating func finish() -> ByteBuffer {
+        self.written.writeBytes(self.bytes)
+        self.bytes.removeAll()
+        return self.written
+    }
 
     mutating func raw(_ text: StaticString) {
         self.bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))

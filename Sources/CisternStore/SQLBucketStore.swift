@@ -68,15 +68,40 @@ public struct SQLBucketStore: BucketStore {
     }
 
     public func available(_ scope: ReadScope, workspaceId: UUID?) async throws -> [BucketSummary] {
+        // Rows are turned into summaries as they arrive rather than collected first: a large
+        // organization's list is tens of thousands of rows.
+        let collected = SummaryCollector()
         try await self.database.withConnection { sql in
-            try await sql.raw(Self.availableQuery(scope, workspaceId: workspaceId)).all().map { row in
-                BucketSummary(
-                    id: try row.uuid("id"), name: try row.decode(column: "name", as: String.self),
-                    storageType: try row.storageType("storage_type"), bucket: try row.decode(column: "bucket", as: String.self),
-                    key: try row.decode(column: "access_key", as: String.self), status: try row.bucketStatus("status"),
-                    workspaceId: try row.uuid("workspace_id"), createdAt: try row.date("created_at")
+            try await sql.raw(Self.availableQuery(scope, workspaceId: workspaceId)).run { row in collected.add(row) }
+        }
+        return try collected.result()
+    }
+
+    /// Collects rows into summaries on the database's thread; the first failure is kept.
+    private final class SummaryCollector: @unchecked Sendable {
+        private var summaries: [BucketSummary] = []
+        private var failure: (any Error)?
+
+        // Called for one row at a time, in order, by the query; read after it has finished.
+        func add(_ row: any SQLRow) {
+            guard self.failure == nil else { return }
+            do {
+                self.summaries.append(
+                    BucketSummary(
+                        id: try row.uuid("id"), name: try row.decode(column: "name", as: String.self),
+                        storageType: try row.storageType("storage_type"), bucket: try row.decode(column: "bucket", as: String.self),
+                        key: try row.decode(column: "access_key", as: String.self), status: try row.bucketStatus("status"),
+                        workspaceId: try row.uuid("workspace_id"), createdAt: try row.date("created_at")
+                    )
                 )
+            } catch {
+                self.failure = error
             }
+        }
+
+        func result() throws -> [BucketSummary] {
+            if let failure { throw failure }
+            return self.summaries
         }
     }
 

@@ -39,10 +39,12 @@ struct JSONWriterTests {
                 )
             )
         }
-        for count in [0, 1, summaries.count] {
-            let slice = Array(summaries.prefix(count))
+        // Long lists too: the writer moves its bytes into the buffer in chunks of 32 KiB.
+        let long = Array(repeating: summaries, count: 40).flatMap { $0 }
+        for slice in [[], Array(summaries.prefix(1)), summaries, long] {
             let expected = try JSONBody.encoder().encode(AvailableBucketsResponse(buckets: slice.map(AvailableBucketResponse.init)))
             let written = AvailableBucketsResponse.json(slice)
+            #expect(written.readableBytes == expected.count)
             #expect(String(buffer: written) == String(decoding: expected, as: UTF8.self))
         }
     }
