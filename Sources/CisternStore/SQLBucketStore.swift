@@ -280,7 +280,7 @@ extension SQLRow {
     }
 
     func bucketStatus(_ column: String) throws -> BucketStatus? {
-        try self.decode(column: column, as: String?.self).flatMap(BucketStatus.init(rawValue:))
+        try self.optional(column, as: String.self).flatMap(BucketStatus.init(rawValue:))
     }
 
     /// A `buckets` row selected with `SQLBucketStore.columns`.
@@ -294,9 +294,9 @@ extension SQLRow {
                 authTag: try self.decode(column: "secret_auth_tag", as: String.self),
                 message: try self.decode(column: "secret_message", as: String.self)
             ),
-            endpoint: try self.decode(column: "endpoint", as: String?.self), region: try self.decode(column: "region", as: String?.self),
+            endpoint: try self.optional("endpoint", as: String.self), region: try self.optional("region", as: String.self),
             status: try self.bucketStatus("status"), lastStatusAt: try self.optionalDate("last_status_at"),
-            latencyMs: try self.decode(column: "latency_ms", as: Int?.self), createdAt: try self.date("created_at")
+            latencyMs: try self.optional("latency_ms", as: Int.self), createdAt: try self.date("created_at")
         )
     }
 }
