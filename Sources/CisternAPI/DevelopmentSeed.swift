@@ -50,8 +50,7 @@ public func seedDevelopmentDataset(_ configuration: CisternConfiguration, plan: 
         }
         try await database.close()
         return SeedReport(
-            dataset: dataset, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, logins: logins,
-            password: password
+            dataset: dataset, seconds: elapsed / .seconds(1), logins: logins, password: password
         )
     } catch {
         try? await database.close()

@@ -24,9 +24,7 @@ enum EntityTag {
     /// A strong tag: the first 128 bits of the body's SHA-256, base64url.
     static func tag(of body: ByteBuffer) -> String {
         let digest = body.withUnsafeReadableBytes { SHA256.hash(data: $0) }
-        let text = Data(digest.prefix(16)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return "\"\(text)\""
+        return "\"\(Data(digest.prefix(16)).base64URLEncodedString)\""
     }
 
     /// Whether any `If-None-Match` field value names `tag` (weak comparison, as §13.1.2 asks) or is `*`.

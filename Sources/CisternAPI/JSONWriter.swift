@@ -38,11 +38,17 @@ struct JSONWriter {
         self.bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    /// `"key":` (keys are our own ASCII names: never escaped).
+    /// `"key":`, an object's first key (keys are our own ASCII names: never escaped).
     mutating func key(_ name: StaticString) {
         self.bytes.append(UInt8(ascii: "\""))
         self.raw(name)
         self.raw("\":")
+    }
+
+    /// `,"key":`, any later key of the object.
+    mutating func nextKey(_ name: StaticString) {
+        self.bytes.append(UInt8(ascii: ","))
+        self.key(name)
     }
 
     mutating func string(_ value: String) {

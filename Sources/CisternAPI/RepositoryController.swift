@@ -283,8 +283,7 @@ enum RepositoryKeyGenerator {
     static func secret() -> SecretValue {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<30).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let text = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        return SecretValue(text)
+        return SecretValue(Data(bytes).base64URLEncodedString)
     }
 
     /// What a key's sealed secret is bound to.

@@ -60,10 +60,7 @@ struct TokenService: Sendable {
     /// A new refresh token (32 random bytes, base64url) and the hash under which it is stored.
     func newRefreshToken() -> (token: String, hash: String) {
         let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        let token = bytes.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let token = bytes.base64URLEncodedString
         return (token, Self.hash(refreshToken: token))
     }
 

@@ -65,5 +65,5 @@ public struct BucketConnection: Sendable, Equatable {
 
 extension Bucket {
     /// What a bucket's sealed secret is bound to: it opens only on its own row.
-    public static func sealingContext(_ id: UUID) -> String { "bucket:\(id.uuidString.lowercased())" }
+    public static func sealingContext(_ id: UUID) -> String { "bucket:\(id.canonical)" }
 }

@@ -81,10 +81,8 @@ struct BucketMonitorTests {
     @Test func twoMonitorsOnOneDatabaseCheckEachBucketOnce() async throws {
         let app = TestApp { $0.validateBuckets = false }
         try await app.run { api in
-            let world = try await World.build(api)
+            let (world, ids) = try await World.build(api, buckets: 12)
             let owner = world.tokens[.owner]!
-            var ids: [String] = []
-            for _ in 0..<12 { ids.append(try await api.createUnvalidatedBucket(in: world.projectId, as: owner)) }
             let counts = try await Self.withMonitor(app) { first in
                 try await Self.withMonitor(app) { second in
                     async let a = first.runOnce()
@@ -121,10 +119,8 @@ struct BucketMonitorTests {
     @Test(.timeLimit(.minutes(5))) func shutdownCutsALongPassShortAndRecordsNothingForUnfinishedProbes() async throws {
         let app = TestApp { $0.validateBuckets = false }
         try await app.run { api in
-            let world = try await World.build(api)
+            let (world, ids) = try await World.build(api, buckets: 3)
             let owner = world.tokens[.owner]!
-            var ids: [String] = []
-            for _ in 0..<3 { ids.append(try await api.createUnvalidatedBucket(in: world.projectId, as: owner)) }
             let hanging = HangingProvider()
             try await Self.withMonitor(app, providers: ProviderRegistry([.s3: hanging]), concurrency: 2) { monitor in
                 let group = ServiceGroup(configuration: .init(services: [monitor], logger: Logger(label: "test")))

@@ -10,21 +10,13 @@ import Testing
 /// Repositories and their keys through HTTP (API-CONTRACT.md §5 and §6).
 @Suite("Repositories")
 struct RepositoryTests {
-    /// A world whose project holds `count` fresh buckets (unvalidated), and their ids.
-    static func world(_ api: APIClient, buckets count: Int) async throws -> (World, [String]) {
-        let world = try await World.build(api)
-        var ids: [String] = []
-        for _ in 0..<count { ids.append(try await api.createUnvalidatedBucket(in: world.projectId, as: world.tokens[.owner]!)) }
-        return (world, ids)
-    }
-
     static func body(_ mode: String, _ members: [[String: any Sendable]], workspace: String, name: String = "Repo") -> [String: any Sendable] {
         ["name": name, "storageType": "S3", "mode": mode, "workspaceId": workspace, "repoBuckets": members]
     }
 
     @Test func aRepositoryIsListedWithItsMembersBucketsAndKeys() async throws {
         try await TestApp { $0.validateBuckets = false }.run { api in
-            let (world, buckets) = try await Self.world(api, buckets: 2)
+            let (world, buckets) = try await World.build(api, buckets: 2)
             let owner = world.tokens[.owner]!
             let id = try await api.createRepository(
                 in: world.projectId, mode: "MIRROR",
@@ -56,7 +48,7 @@ struct RepositoryTests {
 
     @Test func mirrorMembersLeaveTheAvailableListAndComeBackWhenReleased() async throws {
         try await TestApp { $0.validateBuckets = false }.run { api in
-            let (world, buckets) = try await Self.world(api, buckets: 3)
+            let (world, buckets) = try await World.build(api, buckets: 3)
             let owner = world.tokens[.owner]!
             #expect(Set(try await api.availableIds(owner)) == Set(buckets))
             // NORMAL use keeps buckets available.
@@ -93,7 +85,7 @@ struct RepositoryTests {
 
     @Test func everyErrorCodeAndItsDryRunAgree() async throws {
         try await TestApp { $0.validateBuckets = false; $0.repositoriesPerOrganization = 4 }.run { api in
-            let (world, buckets) = try await Self.world(api, buckets: 4)
+            let (world, buckets) = try await World.build(api, buckets: 4)
             let owner = world.tokens[.owner]!
             let ws = world.projectId
             _ = try await api.createRepository(in: ws, mode: "MIRROR", members: [["bucketId": buckets[0], "master": true]], as: owner, name: "Owned")
@@ -142,7 +134,7 @@ struct RepositoryTests {
 
     @Test func updatesCannotEditTheFolderOfAStayingBucket() async throws {
         try await TestApp { $0.validateBuckets = false }.run { api in
-            let (world, buckets) = try await Self.world(api, buckets: 1)
+            let (world, buckets) = try await World.build(api, buckets: 1)
             let owner = world.tokens[.owner]!
             let id = try await api.createRepository(in: world.projectId, mode: "NORMAL", members: [["bucketId": buckets[0], "folder": "a"]], as: owner)
             let body: [String: any Sendable] = ["repoBuckets": [["bucketId": buckets[0], "folder": "b"]]]
@@ -187,7 +179,7 @@ struct RepositoryTests {
 
     @Test func concurrentMirrorClaimsOnOneBucketHaveExactlyOneWinner() async throws {
         try await TestApp { $0.validateBuckets = false }.run { api in
-            let (world, buckets) = try await Self.world(api, buckets: 1)
+            let (world, buckets) = try await World.build(api, buckets: 1)
             let owner = world.tokens[.owner]!
             let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
                 for attempt in 0..<24 {
@@ -212,7 +204,7 @@ struct RepositoryTests {
 
     @Test func concurrentNormalAndMirrorClaimsNeverShareABucket() async throws {
         try await TestApp { $0.validateBuckets = false }.run { api in
-            let (world, buckets) = try await Self.world(api, buckets: 1)
+            let (world, buckets) = try await World.build(api, buckets: 1)
             let owner = world.tokens[.owner]!
             let outcomes = try await withThrowingTaskGroup(of: (String, Int).self) { group in
                 for attempt in 0..<24 {
@@ -242,7 +234,7 @@ struct RepositoryTests {
     @Test func keysShowTheirSecretOnceAndDieWithTheirRepository() async throws {
         let app = TestApp { $0.validateBuckets = false }
         try await app.run { api in
-            let (world, buckets) = try await Self.world(api, buckets: 1)
+            let (world, buckets) = try await World.build(api, buckets: 1)
             let owner = world.tokens[.owner]!
             let repo = try await api.createRepository(in: world.projectId, mode: "NORMAL", members: [["bucketId": buckets[0]]], as: owner)
             let created = try await api.request(.post, "/repo/\(repo)/apikey", json: ["name": "deploy", "accessType": "write"], token: owner)
@@ -294,7 +286,7 @@ struct RepositoryTests {
 
     @Test func badRepositoryBodiesNameTheField() async throws {
         try await TestApp { $0.validateBuckets = false }.run { api in
-            let (world, buckets) = try await Self.world(api, buckets: 1)
+            let (world, buckets) = try await World.build(api, buckets: 1)
             let owner = world.tokens[.owner]!
             let cases: [([String: any Sendable], String)] = [
                 (Self.body("SIDEWAYS", [], workspace: world.projectId), "mode: must be NORMAL or MIRROR"),

@@ -28,6 +28,15 @@ struct World: Sendable {
     let repositoryId: String?
     let repositoryKeyId: String?
 
+    /// A world whose project holds `count` fresh buckets (unvalidated: the app must run with
+    /// `validateBuckets = false`), and their ids.
+    static func build(_ api: APIClient, buckets count: Int) async throws -> (World, [String]) {
+        let world = try await World.build(api)
+        var ids: [String] = []
+        for _ in 0..<count { ids.append(try await api.createUnvalidatedBucket(in: world.projectId, as: world.tokens[.owner]!)) }
+        return (world, ids)
+    }
+
     static func build(_ api: APIClient, withBucket: Bool = false, withRepository: Bool = false) async throws -> World {
         let owner = try await api.register(email: "owner-\(UUID().uuidString.prefix(6))@a.example", company: "A")
         var tokens: [Actor: String] = [.owner: owner.accessToken]
