@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CisternCore
 import CisternProviders
 import Foundation
+import NIOCore
 
 /// The real S3 server that `scripts/with-test-services` starts (SeaweedFS, which checks SigV4
 /// signatures). Tests fail, rather than skip, when it is not there.
@@ -63,8 +64,10 @@ public enum S3TestServer {
 }
 
 /// Runs `body` with a provider on a fresh HTTP client, shut down afterwards.
-public func withS3Provider<T: Sendable>(timeout: Int64 = 5, _ body: (S3Provider) async throws -> T) async throws -> T {
-    let http = ProviderHTTPClient.make()
+public func withS3Provider<T: Sendable>(
+    timeout: Int64 = 5, connectTimeout: TimeAmount = .seconds(2), _ body: (S3Provider) async throws -> T
+) async throws -> T {
+    let http = ProviderHTTPClient.make(connectTimeout: connectTimeout)
     do {
         let result = try await body(S3Provider(http: http, timeout: .seconds(timeout)))
         try await http.shutdown()

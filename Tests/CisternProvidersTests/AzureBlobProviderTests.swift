@@ -26,7 +26,8 @@ struct AzureBlobProviderTests {
     }
 
     @Test(.timeLimit(.minutes(5))) func anUnreachableEndpointIsOffline() async throws {
-        let http = ProviderHTTPClient.make()
+        // A long connect budget: on a starved machine a refusal can take seconds to be noticed.
+        let http = ProviderHTTPClient.make(connectTimeout: .seconds(60))
         defer { _ = Task { try? await http.shutdown() } }
         // A long deadline for the refused port (so "refused" cannot turn into "timed out" on a busy
         // machine), a short one for the port that never answers.

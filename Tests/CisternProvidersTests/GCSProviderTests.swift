@@ -49,8 +49,10 @@ struct GCSProviderTests {
         return name
     }
 
-    static func withProvider<T: Sendable>(tokenURL: String? = nil, _ body: (GCSProvider) async throws -> T) async throws -> T {
-        let http = ProviderHTTPClient.make()
+    static func withProvider<T: Sendable>(
+        tokenURL: String? = nil, connectTimeout: TimeAmount = .seconds(2), _ body: (GCSProvider) async throws -> T
+    ) async throws -> T {
+        let http = ProviderHTTPClient.make(connectTimeout: connectTimeout)
         defer { _ = Task { try? await http.shutdown() } }
         return try await body(GCSProvider(http: http, timeout: .seconds(30), tokenURL: tokenURL))
     }
@@ -84,7 +86,8 @@ struct GCSProviderTests {
             #expect(result.status == .offline)
         }
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
-        try await Self.withProvider(tokenURL: "http://127.0.0.1:\(port)/token") { provider in
+        // A long connect budget: on a starved machine a refusal can take seconds to be noticed.
+        try await Self.withProvider(tokenURL: "http://127.0.0.1:\(port)/token", connectTimeout: .seconds(60)) { provider in
             let result = await provider.probe(try Self.connection("b", secret: key))
             #expect(result.status == .offline)
             #expect(result.reason == "connection refused")
