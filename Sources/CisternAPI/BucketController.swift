@@ -3,6 +3,7 @@ import CisternProviders
 import CisternStore
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 
 /// Buckets: API-CONTRACT.md §4, and the seed page `GET /bucket/available` (§4.1).
@@ -66,55 +67,62 @@ struct BucketController {
             key: key, secret: try self.sealer.seal(secret, context: Bucket.sealingContext(id)), endpoint: endpoint, region: region,
             createdAt: self.timeSource.now
         )
-        let check = try await self.checkBeforeAccepting(bucket.connection(secret: secret))
+        let check = try await self.checkBeforeAccepting(bucket.connection(secret: secret), logger: context.logger)
         bucket.apply(check)
         try await self.buckets.create(bucket, limit: self.bucketsPerOrganization)
         if let check { try await self.buckets.record(check, bucketId: id, nextCheckAt: self.schedule.next(after: check.checkedAt)) }
         return BucketCreatedResponse(bucketId: id.wire)
     }
 
+    /// Writes only what the body changes, so concurrent changes of different fields all survive.
+    /// New connection fields (provider, bucket, key, endpoint, region) must come with their
+    /// secret: the stored one only ever goes where it went before.
     @Sendable func update(_ request: Request, context: AuthenticatedContext) async throws -> BucketUpdatedResponse {
         let principal = context.principal
-        var bucket = try await self.visibleBucket(request, context, for: .changeWorkspaceContent)
+        let bucket = try await self.visibleBucket(request, context, for: .changeWorkspaceContent)
         let body = try await request.decodeJSON(as: UpdateBucketRequest.self)
-        let before = bucket
-        if let name = body.name { bucket.name = try Validate.text(name, field: "name", maxLength: 100) }
+        var changes = BucketChanges()
+        if let name = body.name { changes.name = try Validate.text(name, field: "name", maxLength: 100) }
         if let value = body.workspaceId {
             let workspaceId = try Validate.uuid(value, field: "workspaceId")
             if workspaceId != bucket.workspaceId {
                 try await self.authorizer.require(.changeWorkspaceContent, in: workspaceId, by: principal)
-                bucket.workspaceId = workspaceId
+                changes.workspaceId = workspaceId
             }
         }
-        if let value = body.bucket { bucket.bucket = try Validate.bucketName(value) }
-        if let value = body.storageType { bucket.storageType = try Validate.storageType(value) }
-        if let value = body.key { bucket.key = try Validate.text(value, field: "key", maxLength: 512) }
-        if body.endpoint != nil { bucket.endpoint = try Validate.endpoint(body.endpoint) }
-        if body.region != nil { bucket.region = try Validate.region(body.region) }
+        var fields = BucketChanges.Connection(bucket)
+        if let value = body.bucket { fields.bucket = try Validate.bucketName(value) }
+        if let value = body.storageType { fields.storageType = try Validate.storageType(value) }
+        if let value = body.key { fields.key = try Validate.text(value, field: "key", maxLength: 512) }
+        if body.endpoint != nil { fields.endpoint = try Validate.endpoint(body.endpoint) }
+        if body.region != nil { fields.region = try Validate.region(body.region) }
         let newSecret = try body.secret.map { try Validate.secret($0) }
-        if let newSecret { bucket.secret = try self.sealer.seal(newSecret, context: Bucket.sealingContext(bucket.id)) }
 
-        let providerSideChanged =
-            newSecret != nil || bucket.bucket != before.bucket || bucket.storageType != before.storageType || bucket.key != before.key
-            || bucket.endpoint != before.endpoint || bucket.region != before.region
-        var check: BucketCheck?
-        if providerSideChanged {
-            let secret = try newSecret ?? self.sealer.open(bucket.secret, context: Bucket.sealingContext(bucket.id))
-            check = try await self.checkBeforeAccepting(bucket.connection(secret: secret))
-            bucket.apply(check)
-            if check == nil {
-                // Not checked (validation is off): the old status says nothing about the new settings.
-                bucket.status = nil
-                bucket.latencyMs = nil
-                bucket.lastStatusAt = nil
+        var response = BucketUpdatedResponse(bucketId: bucket.id.wire, status: bucket.status?.rawValue, latency_ms: bucket.latencyMs)
+        if let newSecret {
+            fields.secret = try self.sealer.seal(newSecret, context: Bucket.sealingContext(bucket.id))
+            let check = try await self.checkBeforeAccepting(fields.connection(secret: newSecret), logger: context.logger)
+            // Unchecked (validation is off), the old status says nothing about the new settings.
+            fields.status = check?.status
+            fields.latencyMs = check?.latencyMs
+            fields.lastStatusAt = check?.checkedAt
+            changes.connection = fields
+            response.status = fields.status?.rawValue
+            response.latency_ms = fields.latencyMs
+            try await self.buckets.update(id: bucket.id, orgId: principal.orgId, changes)
+            if let check {
+                try await self.buckets.record(check, bucketId: bucket.id, nextCheckAt: self.schedule.next(after: check.checkedAt))
             }
+        } else {
+            guard fields.reachesStored(bucket) else { throw Self.secretRequired }
+            try await self.buckets.update(id: bucket.id, orgId: principal.orgId, changes)
         }
-        try await self.buckets.update(bucket)
-        if let check {
-            try await self.buckets.record(check, bucketId: bucket.id, nextCheckAt: self.schedule.next(after: check.checkedAt))
-        }
-        return BucketUpdatedResponse(bucketId: bucket.id.wire, status: bucket.status?.rawValue, latency_ms: bucket.latencyMs)
+        return response
     }
+
+    static let secretRequired = CisternError.invalid(
+        "secret", "is required when storageType, bucket, key, endpoint or region change: a stored secret is never sent anywhere new"
+    )
 
     @Sendable func delete(_ request: Request, context: AuthenticatedContext) async throws -> SuccessResponse {
         let bucket = try await self.visibleBucket(request, context, for: .changeWorkspaceContent)
@@ -123,21 +131,32 @@ struct BucketController {
     }
 
     /// Checks the stored settings (and records the outcome), or candidate settings from the body
-    /// (recording nothing).
+    /// (recording nothing). Candidates need WRITE, and new connection fields their own secret,
+    /// exactly as an update would.
     @Sendable func validate(_ request: Request, context: AuthenticatedContext) async throws -> BucketValidationResponse {
-        let bucket = try await self.visibleBucket(request, context, for: .viewWorkspace)
         let candidate = try await JSONBody.decodeIfPresent(ValidateBucketRequest.self, from: request) ?? ValidateBucketRequest()
-        var connection = try bucket.connection(unsealingWith: self.sealer)
-        if let key = candidate.key { connection.key = try Validate.text(key, field: "key", maxLength: 512) }
-        if let secret = candidate.secret { connection.secret = try Validate.secret(secret) }
-        if candidate.endpoint != nil { connection.endpoint = try Validate.endpoint(candidate.endpoint) }
-        if let name = candidate.bucket { connection.bucket = try Validate.bucketName(name) }
-        if candidate.region != nil { connection.region = try Validate.region(candidate.region) }
-        let result = await self.providers.probe(connection)
+        let bucket = try await self.visibleBucket(request, context, for: candidate.isEmpty ? .viewWorkspace : .changeWorkspaceContent)
+        var result: ProbeResult
         if candidate.isEmpty {
+            result = await self.providers.probe(try bucket.connection(unsealingWith: self.sealer))
             let check = BucketCheck(result, at: self.timeSource.now)
             try await self.buckets.record(check, bucketId: bucket.id, nextCheckAt: self.schedule.next(after: check.checkedAt))
+        } else {
+            var fields = BucketChanges.Connection(bucket)
+            if let key = candidate.key { fields.key = try Validate.text(key, field: "key", maxLength: 512) }
+            if candidate.endpoint != nil { fields.endpoint = try Validate.endpoint(candidate.endpoint) }
+            if let name = candidate.bucket { fields.bucket = try Validate.bucketName(name) }
+            if candidate.region != nil { fields.region = try Validate.region(candidate.region) }
+            let secret: SecretValue
+            if let value = candidate.secret {
+                secret = try Validate.secret(value)
+            } else {
+                guard fields.reachesStored(bucket) else { throw Self.secretRequired }
+                secret = try self.sealer.open(bucket.secret, context: Bucket.sealingContext(bucket.id))
+            }
+            result = await self.providers.probe(fields.connection(secret: secret))
         }
+        Self.log(result, of: bucket.id, context.logger)
         return BucketValidationResponse(
             success: result.status == .online, message: result.reason, status: result.status.rawValue, latency_ms: result.latencyMs
         )
@@ -164,15 +183,51 @@ struct BucketController {
 
     /// Probes a connection when validation is on; refuses (400, with the provider's answer) what
     /// does not come back ONLINE. Nil when validation is off.
-    private func checkBeforeAccepting(_ connection: BucketConnection) async throws -> BucketCheck? {
+    private func checkBeforeAccepting(_ connection: BucketConnection, logger: Logger) async throws -> BucketCheck? {
         guard self.validateAtProvider else { return nil }
         let result = await self.providers.probe(connection)
+        Self.log(result, of: nil, logger)
         guard result.status == .online else {
             throw CisternError(.badRequest, message: "Bucket validation failed: \(result.status.rawValue): \(result.reason)")
         }
         return BucketCheck(result, at: self.timeSource.now)
     }
 
+}
+
+extension BucketController {
+    /// The provider's whole answer goes to the log; the caller sees only `result.reason`.
+    static func log(_ result: ProbeResult, of bucketId: UUID?, _ logger: Logger) {
+        guard result.status != .online else { return }
+        var metadata: Logger.Metadata = ["status": "\(result.status.rawValue)", "reason": "\(result.reason)"]
+        if let bucketId { metadata["bucketId"] = "\(bucketId.wire)" }
+        if let detail = result.detail { metadata["detail"] = "\(detail)" }
+        logger.info("provider check failed", metadata: metadata)
+    }
+}
+
+extension BucketChanges.Connection {
+    /// The stored connection fields of `bucket`, with its status.
+    init(_ bucket: Bucket) {
+        self.init(
+            storageType: bucket.storageType, bucket: bucket.bucket, key: bucket.key, secret: bucket.secret, endpoint: bucket.endpoint,
+            region: bucket.region, status: bucket.status, latencyMs: bucket.latencyMs, lastStatusAt: bucket.lastStatusAt
+        )
+    }
+
+    /// How to reach the bucket these fields describe with `secret`.
+    func connection(secret: SecretValue) -> BucketConnection {
+        BucketConnection(
+            storageType: self.storageType, bucket: self.bucket, key: self.key, secret: secret, endpoint: self.endpoint, region: self.region
+        )
+    }
+
+    /// Whether these fields reach `bucket` as it is stored: the same provider, bucket, key,
+    /// endpoint and region.
+    func reachesStored(_ bucket: Bucket) -> Bool {
+        self.storageType == bucket.storageType && self.bucket == bucket.bucket && self.key == bucket.key && self.endpoint == bucket.endpoint
+            && self.region == bucket.region
+    }
 }
 
 extension BucketCheck {

@@ -25,6 +25,12 @@ public struct CisternConfiguration: Sendable {
     public var loginFailuresPerAccount = 5
     public var loginFailuresPerAddress = 20
     public var loginWindow = 900
+    /// Peers whose `X-Forwarded-For` names the client (reverse proxies); empty: none.
+    public var trustedProxies: Set<String> = []
+    /// Seconds a connection may stay silent (no request, or a request head still incomplete).
+    public var idleTimeout = 60
+    /// Connections served at once; more wait in the listen queue. Also kept below the open-file limit.
+    public var maxConnections = 4096
     /// bcrypt work factor (4...31); each step doubles the cost of a login.
     public var bcryptCost = 12
     public var logLevel: Logger.Level = .info
@@ -90,6 +96,19 @@ public struct CisternConfiguration: Sendable {
         },
         Setting(flag: "login-window") { config, value throws(ConfigurationError) in
             config.loginWindow = try parse(value, as: "login-window", range: 1...86_400)
+        },
+        Setting(flag: "trusted-proxies") { config, value throws(ConfigurationError) in
+            let addresses = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for address in addresses where !address.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) {
+                throw ConfigurationError(setting: "trusted-proxies", problem: "must be IP addresses separated by commas, got '\(address)'")
+            }
+            config.trustedProxies = Set(addresses)
+        },
+        Setting(flag: "idle-timeout") { config, value throws(ConfigurationError) in
+            config.idleTimeout = try parse(value, as: "idle-timeout", range: 1...3600)
+        },
+        Setting(flag: "max-connections") { config, value throws(ConfigurationError) in
+            config.maxConnections = try parse(value, as: "max-connections", range: 1...1_000_000)
         },
         Setting(flag: "bcrypt-cost") { config, value throws(ConfigurationError) in
             config.bcryptCost = try parse(value, as: "bcrypt-cost", range: 4...31)

@@ -12,13 +12,18 @@ public struct DataDirectory: Sendable {
     public let databaseURL: String
     public let jwtKey: KeyMaterial
     public let masterKey: KeyMaterial
+    /// Where the master key is kept when it does not come from the environment.
+    public var masterKeyFile: String { (self.path as NSString).appendingPathComponent(Self.masterKeyFile) }
+    /// The master key file this start generated, if it did.
+    public let generatedMasterKeyFile: String?
 
     static let jwtKeyFile = "jwt-signing.key"
     static let masterKeyFile = "master.key"
     static let databaseFile = "cistern.sqlite"
 
     /// Creates what is missing and loads what is there. A supplied or stored key that is not
-    /// 32 bytes of base64 is refused here, before anything is served.
+    /// 32 bytes of base64, or a key file that others than its owner may read, is refused here,
+    /// before anything is served; a data directory that others may enter is warned about.
     public static func prepare(_ configuration: CisternConfiguration, logger: Logger) throws -> DataDirectory {
         let fileManager = FileManager.default
         let path = configuration.dataDirectory
@@ -29,16 +34,24 @@ public struct DataDirectory: Sendable {
                 throw StartupError("cannot create data directory \(path): \(error.localizedDescription)")
             }
             logger.notice("created data directory", metadata: ["path": "\(path)"])
+        } else if let mode = permissions(of: path), mode & 0o077 != 0 {
+            logger.warning(
+                "the data directory is open to other users: chmod 700 it", metadata: ["path": "\(path)", "mode": "\(String(mode, radix: 8))"]
+            )
         }
         let databaseURL = try databaseLocation(configuration.databaseURL) ?? "sqlite:" + (path as NSString).appendingPathComponent(databaseFile)
         let jwtKey = try key(supplied: configuration.jwtSecret, suppliedName: "CISTERN_JWT_SECRET", file: jwtKeyFile, in: path, logger: logger)
         let masterKey = try key(supplied: configuration.masterKey, suppliedName: "CISTERN_MASTER_KEY", file: masterKeyFile, in: path, logger: logger)
+        if let sqlite = Database.sqlitePath(databaseURL) { try restrictDatabaseFiles(sqlite, logger: logger) }
         if databaseURL.hasPrefix("postgres"), configuration.jwtSecret == nil || configuration.masterKey == nil {
             logger.warning(
                 "the keys come from this data directory: every replica sharing the database needs the same CISTERN_JWT_SECRET and CISTERN_MASTER_KEY"
             )
         }
-        return DataDirectory(path: path, databaseURL: databaseURL, jwtKey: jwtKey, masterKey: masterKey)
+        return DataDirectory(
+            path: path, databaseURL: databaseURL, jwtKey: jwtKey.material, masterKey: masterKey.material,
+            generatedMasterKeyFile: masterKey.generated ? (path as NSString).appendingPathComponent(masterKeyFile) : nil
+        )
     }
 
     /// The database URL in its checked form (`sqlite:PATH` or `postgres://...`), or nil for the default.
@@ -54,18 +67,21 @@ public struct DataDirectory: Sendable {
 
     private static func key(
         supplied: String?, suppliedName: String, file: String, in directory: String, logger: Logger
-    ) throws -> KeyMaterial {
+    ) throws -> (material: KeyMaterial, generated: Bool) {
         if let supplied {
             do {
-                return try KeyMaterial(base64: supplied, name: suppliedName)
+                return (try KeyMaterial(base64: supplied, name: suppliedName), false)
             } catch {
                 throw StartupError("\(error)")
             }
         }
         let filePath = (directory as NSString).appendingPathComponent(file)
         if let data = FileManager.default.contents(atPath: filePath) {
+            if let mode = permissions(of: filePath), mode & 0o077 != 0 {
+                throw StartupError("\(filePath) may be read by other users (mode \(String(mode, radix: 8))): chmod 600 it")
+            }
             do {
-                return try KeyMaterial(base64: String(decoding: data, as: UTF8.self), name: filePath)
+                return (try KeyMaterial(base64: String(decoding: data, as: UTF8.self), name: filePath), false)
             } catch {
                 throw StartupError("\(error)")
             }
@@ -79,7 +95,30 @@ public struct DataDirectory: Sendable {
             throw StartupError("cannot write \(filePath)")
         }
         logger.notice("generated key", metadata: ["path": "\(filePath)"])
-        return generated.material
+        return (generated.material, true)
+    }
+
+    /// Creates the SQLite database file, when missing, readable by its owner only (SQLite gives
+    /// its `-wal` and `-shm` files the database file's mode), and takes group and other access
+    /// away from existing ones.
+    private static func restrictDatabaseFiles(_ path: String, logger: Logger) throws {
+        let fileManager = FileManager.default
+        guard path != ":memory:", !path.hasPrefix("file:") else { return }
+        if !fileManager.fileExists(atPath: path) {
+            guard fileManager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw StartupError("cannot create \(path)")
+            }
+            return
+        }
+        for file in [path, path + "-wal", path + "-shm"] {
+            guard let mode = permissions(of: file), mode & 0o077 != 0 else { continue }
+            try? fileManager.setAttributes([.posixPermissions: mode & 0o700], ofItemAtPath: file)
+            logger.notice("took group and other access away from a database file", metadata: ["path": "\(file)"])
+        }
+    }
+
+    private static func permissions(of path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
     }
 }
 

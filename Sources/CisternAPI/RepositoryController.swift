@@ -75,15 +75,17 @@ struct RepositoryController {
         return SuccessResponse()
     }
 
+    /// Writes only the fields the body changes (members and mode together), so concurrent
+    /// changes of different fields all survive.
     @Sendable func update(_ request: Request, context: AuthenticatedContext) async throws -> RepositoryCreatedResponse {
-        let (current, next) = try await self.proposedUpdate(request, context)
+        let (current, next, fields) = try await self.proposedUpdate(request, context)
         try await self.judge(next, name: next.name, principal: context.principal, updating: current)
-        try await self.repositories.replace(next, now: self.timeSource.now)
+        try await self.repositories.update(next, fields: fields, now: self.timeSource.now)
         return RepositoryCreatedResponse(repoId: next.id.wire)
     }
 
     @Sendable func validateUpdate(_ request: Request, context: AuthenticatedContext) async throws -> SuccessResponse {
-        let (current, next) = try await self.proposedUpdate(request, context, action: .viewWorkspace)
+        let (current, next, _) = try await self.proposedUpdate(request, context, action: .viewWorkspace)
         try await self.judge(next, name: next.name, principal: context.principal, updating: current)
         return SuccessResponse()
     }
@@ -97,13 +99,13 @@ struct RepositoryController {
     // MARK: Keys
 
     @Sendable func createKey(_ request: Request, context: AuthenticatedContext) async throws -> RepositoryKeyCreatedResponse {
-        let repository = try await self.visibleRepository(context, for: .changeWorkspaceContent)
+        let (repository, role) = try await self.visibleRepositoryAndRole(context, for: .changeWorkspaceContent)
         let body = try await request.decodeJSON(as: CreateRepositoryKeyRequest.self)
         let id = UUID()
         let secret = RepositoryKeyGenerator.secret()
         let key = RepositoryKey(
             id: id, repositoryId: repository.id, name: try Validate.text(body.name, field: "name", maxLength: 100),
-            access: try Self.access(body.accessType), key: RepositoryKeyGenerator.accessKey(),
+            access: try Self.access(body.accessType, issuedWith: role), key: RepositoryKeyGenerator.accessKey(),
             secret: try self.sealer.seal(secret, context: RepositoryKeyGenerator.sealingContext(id)), createdAt: self.timeSource.now
         )
         try await self.repositories.createKey(key)
@@ -117,11 +119,11 @@ struct RepositoryController {
     }
 
     @Sendable func updateKey(_ request: Request, context: AuthenticatedContext) async throws -> SuccessResponse {
-        let repository = try await self.visibleRepository(context, for: .changeWorkspaceContent)
+        let (repository, role) = try await self.visibleRepositoryAndRole(context, for: .changeWorkspaceContent)
         let keyId = try Validate.uuid("keyId", in: context)
         let body = try await request.decodeJSON(as: UpdateRepositoryKeyRequest.self)
         let name = try body.name.map { try Validate.text($0, field: "name", maxLength: 100) }
-        let access = try body.accessType.map { try Self.access($0) }
+        let access = try body.accessType.map { try Self.access($0, issuedWith: role) }
         guard try await self.repositories.updateKey(id: keyId, repositoryId: repository.id, name: name, access: access) else {
             throw Self.keyNotFound
         }
@@ -173,9 +175,9 @@ struct RepositoryController {
         }
     }
 
-    /// The repository of the path and what the body makes of it.
+    /// The repository of the path, what the body makes of it, and which fields that changes.
     private func proposedUpdate(_ request: Request, _ context: AuthenticatedContext, action: Action = .changeWorkspaceContent) async throws
-        -> (current: Repository, next: Repository)
+        -> (current: Repository, next: Repository, fields: RepositoryFields)
     {
         let current = try await self.visibleRepository(context, for: action)
         let body = try await request.decodeJSON(as: UpdateRepositoryRequest.self)
@@ -194,18 +196,31 @@ struct RepositoryController {
                 try await self.authorizer.require(action, in: next.workspaceId, by: context.principal)
             }
         }
-        return (current, next)
+        var fields: RepositoryFields = []
+        if next.name != current.name { fields.insert(.name) }
+        if next.storageType != current.storageType { fields.insert(.storageType) }
+        if next.workspaceId != current.workspaceId { fields.insert(.workspace) }
+        if body.repoBuckets != nil { fields.insert(.members) }
+        return (current, next, fields)
     }
 
     /// The repository of the path, when the caller may see it (else 404) and perform `action` (else 403).
     private func visibleRepository(_ context: AuthenticatedContext, for action: Action) async throws -> Repository {
+        try await self.visibleRepositoryAndRole(context, for: action).repository
+    }
+
+    /// `visibleRepository`, with the role the caller acts with in its workspace.
+    private func visibleRepositoryAndRole(_ context: AuthenticatedContext, for action: Action) async throws
+        -> (repository: Repository, role: WorkspaceRole)
+    {
         let id = try Validate.uuid("repoId", in: context)
         let notFound = CisternError.repository(.notFound, "Repository not found", repoId: id)
         guard let repository = try await self.repositories.repository(id: id), repository.orgId == context.principal.orgId else {
             throw notFound
         }
-        try await self.authorizer.require(action, in: repository.workspaceId, by: context.principal, notFound: notFound)
-        return repository
+        let access = try await self.authorizer.require(action, in: repository.workspaceId, by: context.principal, notFound: notFound)
+        guard let role = AccessPolicy.effectiveRole(of: context.principal, in: access) else { throw notFound }
+        return (repository, role)
     }
 
     /// Repositories as the API shows them, with each member's bucket and the keys' metadata.
@@ -227,9 +242,13 @@ struct RepositoryController {
         return mode
     }
 
-    static func access(_ value: String) throws -> RepositoryAccess {
+    /// A key's access from a request, which may not exceed the role of the caller issuing it.
+    static func access(_ value: String, issuedWith role: WorkspaceRole) throws -> RepositoryAccess {
         guard let access = RepositoryAccess(rawValue: value.uppercased()) else {
             throw CisternError.invalid("accessType", "must be one of READ, WRITE, ADMIN")
+        }
+        guard AccessPolicy.mayIssue(access, withRole: role) else {
+            throw CisternError(.forbidden, message: "accessType: a \(access.rawValue) key needs the \(access.rawValue) role in the workspace")
         }
         return access
     }

@@ -10,6 +10,9 @@ import NIOCore
 struct ServiceController {
     static let version = "0.1.0"
     let database: Database
+    let timeSource: any TimeSource
+    /// This process's row in the heartbeat table.
+    let instance = UUID()
 
     /// The OpenAPI document, a resource of this module.
     static let openAPIDocument: ByteBuffer = {
@@ -22,6 +25,10 @@ struct ServiceController {
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.get("/", use: self.root)
         router.get("/health", use: self.health)
+        router.head("/health") { request, context in
+            let answer = try await self.health(request, context: context)
+            return Response(status: answer.status ?? .ok)
+        }
         router.get("/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: ResponseBody(byteBuffer: Self.openAPIDocument))
         }
@@ -42,12 +49,13 @@ struct ServiceController {
         RootResponse()
     }
 
+    /// Healthy when the database takes a write, not merely answers.
     @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<HealthResponse> {
         do {
-            try await self.database.ping()
+            try await self.database.checkWritable(instance: self.instance, now: self.timeSource.now)
             return EditedResponse(status: .ok, response: HealthResponse(status: "ok", database: "ok"))
         } catch {
-            context.logger.error("health check: database does not answer", metadata: ["error": "\(error)"])
+            context.logger.error("health check: the database does not take a write", metadata: ["error": "\(Database.describe(error))"])
             return EditedResponse(status: .serviceUnavailable, response: HealthResponse(status: "unavailable", database: "unavailable"))
         }
     }

@@ -12,6 +12,7 @@ struct UserController {
     let passwords: PasswordHasher
     let registrationOpen: Bool
     let loginThrottle: LoginThrottle
+    let clientAddress: ClientAddress
 
     /// Routes that need no token.
     func addPublicRoutes(to router: some RouterMethods<AppRequestContext>) {
@@ -57,7 +58,7 @@ struct UserController {
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> SessionResponse {
         let body = try await request.decodeJSON(as: LoginRequest.self)
-        let address = context.clientAddress
+        let address = self.clientAddress.of(request, context: context)
         try await self.loginThrottle.check(account: body.email, address: address)
         let message = "Invalid email or password"
         // An address no account can have (registration validates it) is looked up nowhere: a NUL
@@ -72,7 +73,7 @@ struct UserController {
             await self.loginThrottle.recordFailure(account: body.email, address: address)
             throw CisternError(.unauthorized, code: "INVALID_PASSWORD", message: message)
         }
-        await self.loginThrottle.recordSuccess(account: body.email)
+        await self.loginThrottle.recordSuccess(account: body.email, address: address)
         guard record.user.active else {
             throw CisternError(.unauthorized, code: "USER_INACTIVE", message: "This account is deactivated")
         }

@@ -90,6 +90,18 @@ public enum AccessPolicy {
         role <= principal.orgRole
     }
 
+    /// Whether someone acting with `role` in a workspace may issue a repository key of `access`
+    /// there: a key never does more than its creator could (READ, WRITE, ADMIN match the roles).
+    public static func mayIssue(_ access: RepositoryAccess, withRole role: WorkspaceRole) -> Bool {
+        let needed: WorkspaceRole =
+            switch access {
+            case .read: .read
+            case .write: .write
+            case .admin: .admin
+            }
+        return role >= needed
+    }
+
     /// Whether `principal` may change or delete a user who holds `role`: nobody manages a superior.
     public static func mayManage(userWith role: OrgRole, by principal: Principal) -> Bool {
         principal.orgRole.hasGlobalAccess && role <= principal.orgRole

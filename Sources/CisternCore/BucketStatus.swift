@@ -14,13 +14,18 @@ public enum BucketStatus: String, Sendable, Codable, CaseIterable {
 public struct ProbeResult: Sendable, Equatable {
     public var status: BucketStatus
     public var latencyMs: Int
-    /// A short explanation in the provider's terms (`NoSuchBucket`, `connection refused`);
-    /// never contains a secret.
+    /// What a caller may be told: the provider's error code (`NoSuchBucket`), the HTTP status,
+    /// `no answer`, or a fault of the caller's own input. Never a secret, never the provider's
+    /// free text, and never what kind of network failure it was (that would make the check a
+    /// port scanner).
     public var reason: String
+    /// The whole story for the server's log (`connection refused`, the provider's message).
+    public var detail: String?
 
-    public init(status: BucketStatus, latencyMs: Int, reason: String) {
+    public init(status: BucketStatus, latencyMs: Int, reason: String, detail: String? = nil) {
         self.status = status
         self.latencyMs = latencyMs
         self.reason = reason
+        self.detail = detail
     }
 }

@@ -27,7 +27,7 @@ public struct CisternError: Error, Sendable, Equatable, CustomStringConvertible 
     public var code: String?
     public var message: String
     public var shape: Shape
-    /// For `tooManyRequests`: after how many seconds the caller may try again.
+    /// For `tooManyRequests` and `unavailable`: after how many seconds the caller may try again.
     public var retryAfter: Int?
 
     public init(_ kind: Kind, code: String? = nil, message: String, shape: Shape? = nil) {
@@ -52,6 +52,13 @@ extension CisternError {
     public static func noAuthUser(_ message: String = "Authentication required") -> CisternError {
         CisternError(.unauthorized, code: "NO_AUTH_USER", message: message)
     }
+
+    /// A change that kept losing conflicts with concurrent changes of the same rows.
+    public static let databaseBusy: CisternError = {
+        var error = CisternError(.unavailable, code: "BUSY", message: "Too many concurrent changes of the same data; try again")
+        error.retryAfter = 1
+        return error
+    }()
 
     /// A valid token whose user no longer exists or is deactivated.
     public static let userNotFound = CisternError(.notFound, message: "User not found")

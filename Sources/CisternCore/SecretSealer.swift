@@ -54,6 +54,9 @@ public struct SecretSealer: Sendable {
         self.all = keys
     }
 
+    /// The versions of every key this sealer can open with.
+    public var versions: Set<String> { Set(self.all.keys) }
+
     /// Seals `secret` for `context`.
     public func seal(_ secret: SecretValue, context: String) throws -> SealedSecret {
         let box = try AES.GCM.seal(Data(secret.revealed.utf8), using: self.current.key, authenticating: Data(context.utf8))

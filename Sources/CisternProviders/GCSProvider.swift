@@ -120,8 +120,12 @@ actor GCSTokenCache {
         let response = try await ProviderResponse.fetch(request, with: http, timeout: timeout)
         let json = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
         guard response.status == 200, let token = json?["access_token"] as? String else {
-            let reason = (json?["error_description"] as? String) ?? (json?["error"] as? String) ?? "HTTP \(response.status)"
-            throw ProviderError(status: response.status >= 500 ? .offline : .disconnected, reason: "token exchange refused: \(reason.prefix(200))")
+            // OAuth's `error` is a code (`invalid_grant`); its description is free text, kept for the log.
+            let code = ProviderResponse.errorCode(json?["error"] as? String)
+            throw ProviderError(
+                status: response.status >= 500 ? .offline : .disconnected, reason: "token exchange refused: \(code ?? "HTTP \(response.status)")",
+                detail: (json?["error_description"] as? String).map { String($0.prefix(300)) }
+            )
         }
         let lifetime = (json?["expires_in"] as? Double) ?? 3600
         self.tokens[cacheKey] = (SecretValue(token), now.addingTimeInterval(max(0, lifetime - 60)))

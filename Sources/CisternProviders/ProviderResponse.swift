@@ -25,25 +25,45 @@ public struct ProviderResponse: Sendable {
         case 300..<400:
             return ProviderError(status: .disconnected, reason: "\(self.code ?? "HTTP \(self.status)"): the bucket answers at another endpoint or region")
         case 400..<500:
-            return ProviderError(status: .disconnected, reason: self.explanation)
+            return ProviderError(status: .disconnected, reason: self.summary, detail: self.explanation)
         default:
-            return ProviderError(status: .offline, reason: self.explanation)
+            return ProviderError(status: .offline, reason: self.summary, detail: self.explanation)
         }
     }
 
+    /// What a caller may be told of a refusal: the provider's error code, else the HTTP status.
+    var summary: String { self.code ?? "HTTP \(self.status)" }
+
     /// The provider's error code: from an XML error document (S3, Azure), Azure's
-    /// `x-ms-error-code` header, or a JSON error's message (GCS: `{"error": {"message": ...}}`).
+    /// `x-ms-error-code` header, or a JSON error's first reason (GCS:
+    /// `{"error": {"errors": [{"reason": "notFound"}], "message": ...}}`). Only a word of letters
+    /// and digits counts as a code: a caller is never shown the provider's free text.
     var code: String? {
-        XMLText.first("Code", in: self.body) ?? self.headers.first { $0.0.lowercased() == "x-ms-error-code" }?.1 ?? self.jsonErrorMessage
+        Self.errorCode(
+            XMLText.first("Code", in: self.body) ?? self.headers.first { $0.0.lowercased() == "x-ms-error-code" }?.1 ?? self.jsonErrorReason
+        )
     }
 
-    private var jsonErrorMessage: String? {
+    /// `candidate` when it looks like an error code (1 to 64 ASCII letters, digits, `_` or `.`).
+    static func errorCode(_ candidate: String?) -> String? {
+        guard let candidate, (1...64).contains(candidate.utf8.count),
+            candidate.utf8.allSatisfy({ $0 < 0x80 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")) })
+        else { return nil }
+        return candidate
+    }
+
+    private var jsonError: [String: Any]? {
         let json = try? JSONSerialization.jsonObject(with: Data(self.body.utf8)) as? [String: Any]
-        return ((json?["error"] as? [String: Any])?["message"] as? String).map { String($0.prefix(200)) }
+        return json?["error"] as? [String: Any]
     }
 
-    /// `Code: Message`, or the HTTP status.
+    private var jsonErrorReason: String? {
+        ((self.jsonError?["errors"] as? [[String: Any]])?.first?["reason"] as? String) ?? (self.jsonError?["status"] as? String)
+    }
+
+    /// `Code: Message`, or the HTTP status: for the server's log.
     var explanation: String {
+        if let message = self.jsonError?["message"] as? String { return String("\(self.code ?? "HTTP \(self.status)"): \(message)".prefix(300)) }
         guard let code = self.code else { return "HTTP \(self.status)" }
         let message = XMLText.first("Message", in: self.body).map { ": \($0.split(separator: "\n").first.map(String.init) ?? $0)" } ?? ""
         return String("\(code)\(message)".prefix(300))
@@ -56,9 +76,9 @@ public struct ProviderResponse: Sendable {
             let bytes = try await response.body.collect(upTo: 64 * 1024)
             return ProviderResponse(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: String(buffer: bytes))
         } catch let error as NIOTooManyBytesError {
-            throw ProviderError(status: .offline, reason: "answer too large (\(error))")
+            throw ProviderError(status: .offline, reason: "answer too large", detail: "\(error)")
         } catch {
-            throw ProviderError(status: .offline, reason: Self.describe(error))
+            throw ProviderError.noAnswer(error)
         }
     }
 
@@ -79,19 +99,19 @@ public struct ProviderResponse: Sendable {
     /// Runs a probe: a success is ONLINE, anything else its status and reason, with the latency.
     static func probe(_ request: () async throws -> ProviderResponse) async -> ProbeResult {
         let start = ContinuousClock.now
-        func result(_ status: BucketStatus, _ reason: String) -> ProbeResult {
+        func result(_ error: ProviderError) -> ProbeResult {
             let elapsed = ContinuousClock.now - start
             let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-            return ProbeResult(status: status, latencyMs: Int(milliseconds), reason: reason)
+            return ProbeResult(status: error.status, latencyMs: Int(milliseconds), reason: error.reason, detail: error.detail)
         }
         do {
             let response = try await request()
-            if let failure = response.failure { return result(failure.status, failure.reason) }
-            return result(.online, "listed the bucket")
+            if let failure = response.failure { return result(failure) }
+            return result(ProviderError(status: .online, reason: "listed the bucket"))
         } catch let error as ProviderError {
-            return result(error.status, error.reason)
+            return result(error)
         } catch {
-            return result(.offline, Self.describe(error))
+            return result(.noAnswer(error))
         }
     }
 }

@@ -10,16 +10,26 @@ public protocol StorageProvider: Sendable {
     func hasObjects(_ connection: BucketConnection, prefix: String) async throws -> Bool
 }
 
-/// A provider refused or failed a request; the description is safe to show (no secret).
+/// A provider refused or failed a request. The description is safe to show a caller (no secret,
+/// no provider text); `detail` is for the server's log only.
 public struct ProviderError: Error, Sendable, CustomStringConvertible {
     public var status: BucketStatus
     public var reason: String
+    public var detail: String?
     public var description: String { "\(self.status.rawValue): \(self.reason)" }
 
-    public init(status: BucketStatus, reason: String) {
+    public init(status: BucketStatus, reason: String, detail: String? = nil) {
         self.status = status
         self.reason = reason
+        self.detail = detail
     }
+
+    /// A request that got no answer: refused, reset, timed out. Callers learn only that.
+    static func noAnswer(_ error: any Error) -> ProviderError {
+        ProviderError(status: .offline, reason: ProviderError.noAnswerReason, detail: ProviderResponse.describe(error))
+    }
+
+    public static let noAnswerReason = "no answer from the provider"
 }
 
 /// The provider client for each storage type.
@@ -42,7 +52,7 @@ public struct ProviderRegistry: Sendable {
         do {
             return try await self.provider(for: connection.storageType).probe(connection)
         } catch {
-            return ProbeResult(status: error.status, latencyMs: 0, reason: error.reason)
+            return ProbeResult(status: error.status, latencyMs: 0, reason: error.reason, detail: error.detail)
         }
     }
 }

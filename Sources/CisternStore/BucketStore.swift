@@ -42,6 +42,48 @@ public struct BucketCheck: Sendable, Equatable {
     }
 }
 
+/// What `BucketStore.update` writes: nil leaves a field as the database holds it.
+public struct BucketChanges: Sendable {
+    /// The fields that say where the bucket is and how to sign in to it, the sealed secret, and
+    /// the outcome of checking them: always written together.
+    public struct Connection: Sendable {
+        public var storageType: StorageType
+        public var bucket: String
+        public var key: String
+        public var secret: SealedSecret
+        public var endpoint: String?
+        public var region: String?
+        public var status: BucketStatus?
+        public var latencyMs: Int?
+        public var lastStatusAt: Date?
+
+        public init(
+            storageType: StorageType, bucket: String, key: String, secret: SealedSecret, endpoint: String?, region: String?,
+            status: BucketStatus?, latencyMs: Int?, lastStatusAt: Date?
+        ) {
+            self.storageType = storageType
+            self.bucket = bucket
+            self.key = key
+            self.secret = secret
+            self.endpoint = endpoint
+            self.region = region
+            self.status = status
+            self.latencyMs = latencyMs
+            self.lastStatusAt = lastStatusAt
+        }
+    }
+
+    public var name: String?
+    public var workspaceId: UUID?
+    public var connection: Connection?
+
+    public init(name: String? = nil, workspaceId: UUID? = nil, connection: Connection? = nil) {
+        self.name = name
+        self.workspaceId = workspaceId
+        self.connection = connection
+    }
+}
+
 /// Registered buckets. Only live (not deleted) buckets are ever read.
 public protocol BucketStore: Sendable {
     /// Stores a new bucket in a live workspace of its organization. Refuses a name the organization
@@ -61,8 +103,9 @@ public protocol BucketStore: Sendable {
     /// repository uses, ordered by creation time then id.
     func available(_ scope: ReadScope, workspaceId: UUID?) async throws -> [BucketSummary]
 
-    /// Replaces a live bucket's fields (name, provider fields, sealed secret, workspace, status).
-    func update(_ bucket: Bucket) async throws
+    /// Writes what `changes` holds to a live bucket of `orgId`, and nothing else, so that
+    /// concurrent changes of different fields all survive.
+    func update(id: UUID, orgId: UUID, _ changes: BucketChanges) async throws
 
     /// Soft-deletes a bucket; 403 "Bucket in use by a repository" while a live repository uses it.
     func delete(id: UUID, now: Date) async throws

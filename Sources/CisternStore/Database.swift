@@ -107,17 +107,25 @@ public final class Database: @unchecked Sendable {
     /// (so writers queue instead of deadlocking); PostgreSQL runs them `SERIALIZABLE` and the
     /// transaction is retried when the server aborts it as the loser of a conflict. `body` may
     /// therefore run more than once, and must not do anything but database work.
+    ///
+    /// Retries back off exponentially with full jitter (up to about two seconds in all); a
+    /// transaction that still loses after that is `CisternError.databaseBusy` (503 with
+    /// `Retry-After`), never a server error.
     public func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        var attempt = 0
-        while true {
-            attempt += 1
+        for attempt in 0..<Self.transactionAttempts {
             do {
                 return try await self.withConnection { sql in try await self.transaction(on: sql, body) }
-            } catch let error where attempt < 10 && self.isSerializationFailure(error) {
-                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
+            } catch let error where self.isSerializationFailure(error) {
+                self.logger.debug("transaction lost a conflict", metadata: ["attempt": "\(attempt + 1)"])
+                if attempt + 1 < Self.transactionAttempts {
+                    try await Task.sleep(for: .microseconds(Int.random(in: 500...(1000 << min(attempt, 9)))))
+                }
             }
         }
+        throw CisternError.databaseBusy
     }
+
+    public static let transactionAttempts = 12
 
     /// Runs `body` in one write transaction on a connection the caller holds (no retry).
     public func transaction<T: Sendable>(on sql: any SQLDatabase, _ body: (any SQLDatabase) async throws -> T) async throws -> T {

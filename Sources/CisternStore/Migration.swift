@@ -219,5 +219,20 @@ extension Migration {
                 "CREATE INDEX buckets_check_due ON buckets (next_check_at) WHERE deleted_at IS NULL",
             ]
         ),
+        Migration(
+            version: 5,
+            name: "health heartbeats",
+            statements: [
+                // `GET /health` writes its process's row, so a database that cannot take a write
+                // (a full disk, a damaged file, a read-only mount) is reported, not just one that
+                // answers `SELECT 1`.
+                """
+                CREATE TABLE health_heartbeats (
+                    instance TEXT PRIMARY KEY,
+                    checked_at BIGINT NOT NULL
+                )
+                """
+            ]
+        ),
     ]
 }

@@ -30,6 +30,11 @@ public struct Migrator: Sendable {
                     """
                 ).run()
             }
+            let newest = try await sql.raw("SELECT MAX(version) AS newest FROM schema_migrations").first()?
+                .decode(column: "newest", as: Int?.self)
+            if let newest, let known = self.migrations.last?.version, newest > known {
+                throw SchemaTooNewError(databaseVersion: newest, knownVersion: known)
+            }
             var applied: [Migration] = []
             for migration in self.migrations {
                 let didApply = try await self.database.transaction(on: sql) { sql in
@@ -62,5 +67,15 @@ public struct Migrator: Sendable {
             try await sql.raw("SELECT version FROM schema_migrations ORDER BY version").all()
                 .map { try $0.decode(column: "version", as: Int.self) }
         }
+    }
+}
+
+/// The database was migrated by a newer Cistern than this one: running on it could misread or
+/// damage what the newer schema holds.
+public struct SchemaTooNewError: Error, Sendable, CustomStringConvertible {
+    public var databaseVersion: Int
+    public var knownVersion: Int
+    public var description: String {
+        "the database schema is at version \(self.databaseVersion), newer than this build of Cistern knows (\(self.knownVersion)): run a newer cistern"
     }
 }

@@ -16,6 +16,18 @@ public struct RepositoryReference: Sendable, Equatable {
     }
 }
 
+/// The parts of a repository an update writes.
+public struct RepositoryFields: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    public static let name = RepositoryFields(rawValue: 1 << 0)
+    public static let storageType = RepositoryFields(rawValue: 1 << 1)
+    public static let workspace = RepositoryFields(rawValue: 1 << 2)
+    /// The mode and the members, which only change together.
+    public static let members = RepositoryFields(rawValue: 1 << 3)
+}
+
 /// Repositories, their members and their keys. Only live repositories and keys are ever read.
 ///
 /// The store keeps the exclusivity rules itself: members are claimed with conditional updates on
@@ -40,9 +52,10 @@ public protocol RepositoryStore: Sendable {
     /// Live repositories of a read scope, optionally of one workspace or one id, oldest first.
     func list(_ scope: ReadScope, workspaceId: UUID?, repositoryId: UUID?) async throws -> [Repository]
 
-    /// Replaces a repository's name, type, mode, workspace and members, releasing the old members
-    /// and claiming the new ones in one transaction.
-    func replace(_ repository: Repository, now: Date) async throws
+    /// Writes the `fields` of `repository` and nothing else, in one transaction, so concurrent
+    /// changes of different fields all survive; `.members` (mode and members together) releases
+    /// the members the database holds and claims the new ones.
+    func update(_ repository: Repository, fields: RepositoryFields, now: Date) async throws
 
     /// Soft-deletes a repository, releases its members and revokes its keys, in one transaction.
     func delete(id: UUID, now: Date) async throws

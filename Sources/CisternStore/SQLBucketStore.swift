@@ -105,20 +105,31 @@ public struct SQLBucketStore: BucketStore {
         }
     }
 
-    public func update(_ bucket: Bucket) async throws {
+    public func update(id: UUID, orgId: UUID, _ changes: BucketChanges) async throws {
+        var assignments: [SQLQueryString] = []
+        if let name = changes.name { assignments.append("name = \(bind: name), name_key = \(bind: NameKey.of(name))") }
+        if let workspaceId = changes.workspaceId { assignments.append("workspace_id = \(bind: workspaceId.stored)") }
+        if let connection = changes.connection {
+            assignments.append(
+                """
+                bucket = \(bind: connection.bucket), storage_type = \(bind: connection.storageType.rawValue),
+                access_key = \(bind: connection.key), secret_key_version = \(bind: connection.secret.key),
+                secret_iv = \(bind: connection.secret.iv), secret_auth_tag = \(bind: connection.secret.authTag),
+                secret_message = \(bind: connection.secret.message), endpoint = \(bind: connection.endpoint),
+                region = \(bind: connection.region), status = \(bind: connection.status?.rawValue),
+                latency_ms = \(bind: connection.latencyMs), last_status_at = \(bind: connection.lastStatusAt?.millisecondsSince1970)
+                """
+            )
+        }
+        // A bucket with nothing to change is still checked for life, so the answer is the same.
+        let set: SQLQueryString = assignments.isEmpty ? "id = id" : assignments.dropFirst().reduce(assignments[0]) { $0 + ", " + $1 }
         try await self.translatingNameConflicts {
             try await self.database.transaction { sql in
-                try await Self.requireLiveWorkspace(bucket.workspaceId, orgId: bucket.orgId, sql)
+                if let workspaceId = changes.workspaceId { try await Self.requireLiveWorkspace(workspaceId, orgId: orgId, sql) }
                 let updated = try await sql.raw(
                     """
-                    UPDATE buckets SET workspace_id = \(bind: bucket.workspaceId.stored), name = \(bind: bucket.name),
-                        name_key = \(bind: NameKey.of(bucket.name)), bucket = \(bind: bucket.bucket),
-                        storage_type = \(bind: bucket.storageType.rawValue), access_key = \(bind: bucket.key),
-                        secret_key_version = \(bind: bucket.secret.key), secret_iv = \(bind: bucket.secret.iv),
-                        secret_auth_tag = \(bind: bucket.secret.authTag), secret_message = \(bind: bucket.secret.message),
-                        endpoint = \(bind: bucket.endpoint), region = \(bind: bucket.region), status = \(bind: bucket.status?.rawValue),
-                        latency_ms = \(bind: bucket.latencyMs), last_status_at = \(bind: bucket.lastStatusAt?.millisecondsSince1970)
-                    WHERE id = \(bind: bucket.id.stored) AND org_id = \(bind: bucket.orgId.stored) AND deleted_at IS NULL
+                    UPDATE buckets SET \(set)
+                    WHERE id = \(bind: id.stored) AND org_id = \(bind: orgId.stored) AND deleted_at IS NULL
                     RETURNING id
                     """
                 ).first()

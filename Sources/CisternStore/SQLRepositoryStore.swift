@@ -95,10 +95,17 @@ public struct SQLRepositoryStore: RepositoryStore {
         return try await self.fetch(where: condition)
     }
 
-    public func replace(_ repository: Repository, now: Date) async throws {
+    public func update(_ repository: Repository, fields: RepositoryFields, now: Date) async throws {
+        var assignments: [SQLQueryString] = []
+        if fields.contains(.name) { assignments.append("name = \(bind: repository.name), name_key = \(bind: NameKey.of(repository.name))") }
+        if fields.contains(.storageType) { assignments.append("storage_type = \(bind: repository.storageType.rawValue)") }
+        if fields.contains(.workspace) { assignments.append("workspace_id = \(bind: repository.workspaceId.stored)") }
+        if fields.contains(.members) { assignments.append("mode = \(bind: repository.mode.rawValue)") }
         try await self.translatingNameConflicts(repoId: repository.id) {
             try await self.database.transaction { sql in
-                try await SQLBucketStore.requireLiveWorkspace(repository.workspaceId, orgId: repository.orgId, sql)
+                if fields.contains(.workspace) {
+                    try await SQLBucketStore.requireLiveWorkspace(repository.workspaceId, orgId: repository.orgId, sql)
+                }
                 let live = try await sql.raw(
                     """
                     SELECT id FROM repositories
@@ -106,17 +113,13 @@ public struct SQLRepositoryStore: RepositoryStore {
                     """
                 ).first()
                 guard live != nil else { throw CisternError.repository(.notFound, "Repository not found", repoId: repository.id) }
-                // Release under the old mode first, then take the new shape.
-                try await Self.release(repositoryId: repository.id, at: now, sql)
-                try await sql.raw(
-                    """
-                    UPDATE repositories SET workspace_id = \(bind: repository.workspaceId.stored), name = \(bind: repository.name),
-                        name_key = \(bind: NameKey.of(repository.name)), storage_type = \(bind: repository.storageType.rawValue),
-                        mode = \(bind: repository.mode.rawValue)
-                    WHERE id = \(bind: repository.id.stored)
-                    """
-                ).run()
-                try await self.claim(repository, at: now, sql)
+                // Release under the mode the database holds first, then take the new shape.
+                if fields.contains(.members) { try await Self.release(repositoryId: repository.id, at: now, sql) }
+                if let first = assignments.first {
+                    let set = assignments.dropFirst().reduce(first) { $0 + ", " + $1 }
+                    try await sql.raw("UPDATE repositories SET \(set) WHERE id = \(bind: repository.id.stored)").run()
+                }
+                if fields.contains(.members) { try await self.claim(repository, at: now, sql) }
             }
         }
     }

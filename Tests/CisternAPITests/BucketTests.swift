@@ -165,7 +165,13 @@ struct BucketTests {
             #expect(stored.string("status") == "ONLINE", "\(stored.text)")
 
             let other = try await S3TestServer.createBucket()
-            let moved = try await api.request(.put, "/bucket/\(id)", json: ["bucket": other], token: owner)
+            // A new bucket name with the stored secret is refused: the secret only goes where it went before.
+            let withoutSecret = try await api.request(.put, "/bucket/\(id)", json: ["bucket": other], token: owner)
+            #expect(withoutSecret.status == .badRequest)
+            #expect(withoutSecret.string("message")?.hasPrefix("secret: is required when") == true, "\(withoutSecret.text)")
+            let moved = try await api.request(
+                .put, "/bucket/\(id)", json: ["bucket": other, "secret": try S3TestServer.settings().secretKey], token: owner
+            )
             #expect(moved.status == .ok, "\(moved.text)")
             #expect(try await Self.history(api, id, owner).count == 3)
             let bucket = try #require((try await api.request(.get, "/bucket", token: owner)["buckets"] as? [[String: Any]])?.first)

@@ -83,22 +83,45 @@ final class Replica: @unchecked Sendable {
     let port: Int
     let log: String
 
-    init(environment: [String: String], dataDirectory: String) throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cistern")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw ReplicaError(description: "no cistern binary at \(binary.path): build it first (swift build)")
+    /// Starts `cistern serve` on a free port (or `port`), under an open-file limit when one is given.
+    init(environment: [String: String], dataDirectory: String, port: Int? = nil, openFileLimit: Int? = nil) throws {
+        let binary = try Self.binary()
+        if let port {
+            self.port = port
+        } else {
+            let listener = try SilentListener()
+            self.port = listener.port
+            listener.close()
         }
-        let listener = try SilentListener()
-        self.port = listener.port
-        listener.close()
-        self.process.executableURL = binary
-        self.process.arguments = ["serve", "--port", "\(self.port)", "--data-dir", dataDirectory]
+        let arguments = ["serve", "--port", "\(self.port)", "--data-dir", dataDirectory]
+        if let openFileLimit {
+            self.process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            self.process.arguments = ["-c", "ulimit -n \(openFileLimit) && exec \"$0\" \"$@\"", binary.path] + arguments
+        } else {
+            self.process.executableURL = binary
+            self.process.arguments = arguments
+        }
         self.process.environment = environment
         self.log = dataDirectory + ".log"
         FileManager.default.createFile(atPath: self.log, contents: nil)
         self.process.standardError = FileHandle(forWritingAtPath: self.log)
         self.process.standardOutput = FileHandle(forWritingAtPath: self.log)
         try self.process.run()
+    }
+
+    static func binary() throws -> URL {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cistern")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw ReplicaError(description: "no cistern binary at \(binary.path): build it first (swift build)")
+        }
+        return binary
+    }
+
+    /// Waits (at most `seconds`) for the process to end by itself; its exit status and output.
+    func waitForExit(seconds: Int) async throws -> (status: Int32, output: String) {
+        for _ in 0..<(seconds * 10) where self.process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        guard !self.process.isRunning else { throw ReplicaError(description: "replica on \(self.port) did not exit") }
+        return (self.process.terminationStatus, (try? String(contentsOfFile: self.log, encoding: .utf8)) ?? "")
     }
 
     func waitUntilHealthy(_ http: HTTPClient) async throws {

@@ -58,7 +58,9 @@ struct S3ProviderTests {
             connection.endpoint = "http://127.0.0.1:\(try closedPort())"
             let result = await provider.probe(connection)
             #expect(result.status == .offline)
-            #expect(result.reason == "connection refused", "\(result.reason)")
+            // The caller learns only that nothing answered; the log learns why.
+            #expect(result.reason == ProviderError.noAnswerReason, "\(result.reason)")
+            #expect(result.detail == "connection refused", "\(String(describing: result.detail))")
             #expect(result.latencyMs < 30_000)
         }
     }
@@ -72,7 +74,8 @@ struct S3ProviderTests {
             connection.endpoint = "http://127.0.0.1:\(silent.port)"
             let result = await provider.probe(connection)
             #expect(result.status == .offline)
-            #expect(result.reason.contains("timed out"), "\(result.reason)")
+            #expect(result.reason == ProviderError.noAnswerReason, "\(result.reason)")
+            #expect(result.detail?.contains("timed out") == true, "\(String(describing: result.detail))")
         }
     }
 
@@ -99,7 +102,11 @@ struct S3ProviderTests {
     @Test func serverErrorsAreOfflineAndRefusalsDisconnected() {
         let unavailable = ProviderResponse(status: 503, headers: [], body: "<Error><Code>SlowDown</Code><Message>Reduce</Message></Error>")
         #expect(unavailable.failure?.status == .offline)
-        #expect(unavailable.failure?.reason == "SlowDown: Reduce")
+        // Callers see the provider's code; its free text goes to the log only.
+        #expect(unavailable.failure?.reason == "SlowDown")
+        #expect(unavailable.failure?.detail == "SlowDown: Reduce")
+        let chatty = ProviderResponse(status: 400, headers: [], body: "<Error><Code>Bad code with spaces</Code></Error>")
+        #expect(chatty.failure?.reason == "HTTP 400")
         let denied = ProviderResponse(status: 403, headers: [], body: "")
         #expect(denied.failure?.status == .disconnected)
         #expect(denied.failure?.reason == "HTTP 403")
