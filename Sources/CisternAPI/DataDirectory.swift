@@ -42,7 +42,6 @@ public struct DataDirectory: Sendable {
         let databaseURL = try databaseLocation(configuration.databaseURL) ?? "sqlite:" + (path as NSString).appendingPathComponent(databaseFile)
         let jwtKey = try key(supplied: configuration.jwtSecret, suppliedName: "CISTERN_JWT_SECRET", file: jwtKeyFile, in: path, logger: logger)
         let masterKey = try key(supplied: configuration.masterKey, suppliedName: "CISTERN_MASTER_KEY", file: masterKeyFile, in: path, logger: logger)
-        if let sqlite = Database.sqlitePath(databaseURL) { try restrictDatabaseFiles(sqlite, logger: logger) }
         if databaseURL.hasPrefix("postgres"), configuration.jwtSecret == nil || configuration.masterKey == nil {
             logger.warning(
                 "the keys come from this data directory: every replica sharing the database needs the same CISTERN_JWT_SECRET and CISTERN_MASTER_KEY"
@@ -96,25 +95,6 @@ public struct DataDirectory: Sendable {
         }
         logger.notice("generated key", metadata: ["path": "\(filePath)"])
         return (generated.material, true)
-    }
-
-    /// Creates the SQLite database file, when missing, readable by its owner only (SQLite gives
-    /// its `-wal` and `-shm` files the database file's mode), and takes group and other access
-    /// away from existing ones.
-    private static func restrictDatabaseFiles(_ path: String, logger: Logger) throws {
-        let fileManager = FileManager.default
-        guard path != ":memory:", !path.hasPrefix("file:") else { return }
-        if !fileManager.fileExists(atPath: path) {
-            guard fileManager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                throw StartupError("cannot create \(path)")
-            }
-            return
-        }
-        for file in [path, path + "-wal", path + "-shm"] {
-            guard let mode = permissions(of: file), mode & 0o077 != 0 else { continue }
-            try? fileManager.setAttributes([.posixPermissions: mode & 0o700], ofItemAtPath: file)
-            logger.notice("took group and other access away from a database file", metadata: ["path": "\(file)"])
-        }
     }
 
     private static func permissions(of path: String) -> Int? {

@@ -51,6 +51,7 @@ public final class Database: @unchecked Sendable {
 
     /// Opens a pool over the SQLite file at `path` (created when missing, WAL mode).
     public static func openSQLite(path: String, connections: Int = 4, logger: Logger) async throws -> Database {
+        try Self.restrictFiles(ofSQLite: path, logger: logger)
         let eventLoops = MultiThreadedEventLoopGroup.singleton
         let perLoop = max(1, connections / Self.loopCount)
         // One thread per connection: a connection waiting on SQLite's write lock holds its thread,
@@ -63,6 +64,25 @@ public final class Database: @unchecked Sendable {
         )
         let leasing = Pool(pool: pool, makeSQL: { $0.sql(queryLogLevel: nil) }, after: { try await threadPool.shutdownGracefully() })
         return try await Self.checked(Database(engine: .sqlite, location: path, pool: leasing, logger: logger))
+    }
+
+    /// Creates the SQLite database file, when missing, readable by its owner only (SQLite gives
+    /// its `-wal` and `-shm` files the database file's mode), and takes group and other access
+    /// away from existing ones: the file holds sealed secrets and password hashes.
+    static func restrictFiles(ofSQLite path: String, logger: Logger) throws {
+        let fileManager = FileManager.default
+        guard path != ":memory:", !path.hasPrefix("file:") else { return }
+        if !fileManager.fileExists(atPath: path) {
+            guard fileManager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw DatabaseUnavailable(location: path, reason: "cannot create the file")
+            }
+            return
+        }
+        for file in [path, path + "-wal", path + "-shm"] {
+            guard let mode = (try? fileManager.attributesOfItem(atPath: file))?[.posixPermissions] as? Int, mode & 0o077 != 0 else { continue }
+            try? fileManager.setAttributes([.posixPermissions: mode & 0o700], ofItemAtPath: file)
+            logger.notice("took group and other access away from a database file", metadata: ["path": "\(file)"])
+        }
     }
 
     /// Opens a pool over the PostgreSQL database a `postgres://user:password@host:port/database`
