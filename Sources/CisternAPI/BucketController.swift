@@ -207,14 +207,6 @@ extension BucketController {
 }
 
 extension BucketChanges.Connection {
-    /// The stored connection fields of `bucket`, with its status.
-    init(_ bucket: Bucket) {
-        self.init(
-            storageType: bucket.storageType, bucket: bucket.bucket, key: bucket.key, secret: bucket.secret, endpoint: bucket.endpoint,
-            region: bucket.region, status: bucket.status, latencyMs: bucket.latencyMs, lastStatusAt: bucket.lastStatusAt
-        )
-    }
-
     /// How to reach the bucket these fields describe with `secret`.
     func connection(secret: SecretValue) -> BucketConnection {
         BucketConnection(

@@ -57,19 +57,17 @@ public struct BucketChanges: Sendable {
         public var latencyMs: Int?
         public var lastStatusAt: Date?
 
-        public init(
-            storageType: StorageType, bucket: String, key: String, secret: SealedSecret, endpoint: String?, region: String?,
-            status: BucketStatus?, latencyMs: Int?, lastStatusAt: Date?
-        ) {
-            self.storageType = storageType
-            self.bucket = bucket
-            self.key = key
-            self.secret = secret
-            self.endpoint = endpoint
-            self.region = region
-            self.status = status
-            self.latencyMs = latencyMs
-            self.lastStatusAt = lastStatusAt
+        /// The fields as `bucket` holds them, ready to be changed.
+        public init(_ bucket: Bucket) {
+            self.storageType = bucket.storageType
+            self.bucket = bucket.bucket
+            self.key = bucket.key
+            self.secret = bucket.secret
+            self.endpoint = bucket.endpoint
+            self.region = bucket.region
+            self.status = bucket.status
+            self.latencyMs = bucket.latencyMs
+            self.lastStatusAt = bucket.lastStatusAt
         }
     }
 
