@@ -86,12 +86,19 @@ public final class Database: @unchecked Sendable {
     }
 
     /// Opens a pool over the PostgreSQL database a `postgres://user:password@host:port/database`
-    /// URL names (TLS when the server offers it, unless `?sslmode=disable`).
+    /// URL names (TLS when the server offers it, unless `?sslmode=disable`). As with libpq,
+    /// `connect_timeout=SECONDS` bounds each connection attempt (default 10).
     public static func openPostgres(url: String, connections: Int = 8, logger: Logger) async throws -> Database {
         let location = Self.redacted(url)
-        let configuration: SQLPostgresConfiguration
+        var configuration: SQLPostgresConfiguration
         do {
-            configuration = try SQLPostgresConfiguration(url: url)
+            var components = URLComponents(string: url)
+            let timeout = components?.queryItems?.first { $0.name == "connect_timeout" }?.value.flatMap(Int64.init)
+            let kept = components?.queryItems?.filter { $0.name != "connect_timeout" }
+            components?.queryItems = kept
+            if components?.queryItems?.isEmpty == true { components?.queryItems = nil }
+            configuration = try SQLPostgresConfiguration(url: timeout == nil ? url : components?.string ?? url)
+            if let timeout, timeout > 0 { configuration.coreConfiguration.options.connectTimeout = .seconds(timeout) }
         } catch {
             // The URL error would repeat the whole URL, password included.
             throw DatabaseUnavailable(location: location, reason: "not a valid PostgreSQL URL")

@@ -26,6 +26,8 @@ public enum TestDatabase {
         }
         guard var components = URLComponents(string: server) else { throw TestDatabaseError(description: "unreadable server URL") }
         components.path = "/" + name
+        // Hundreds of tests connect at once on two cores: a connection may take longer than the default 10 s.
+        components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "connect_timeout", value: "60")]
         return components.string!
     }
 }
