@@ -15,8 +15,12 @@ public enum TestDatabase {
     /// A URL for a new, empty database (`sqlite:` in `directory`, or a new PostgreSQL database).
     public static func freshURL(in directory: String) async throws -> String {
         guard let server else { return "sqlite:" + (directory as NSString).appendingPathComponent("cistern.sqlite") }
+        guard var components = URLComponents(string: server) else { throw TestDatabaseError(description: "unreadable server URL") }
+        // Hundreds of tests connect at once on two cores: a connection, the administrative one
+        // that creates each test's database included, may take longer than the default 10 s.
+        components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "connect_timeout", value: "60")]
+        let admin = try await Database.openPostgres(url: components.string!, connections: 1, logger: Logger(label: "test"))
         let name = "cistern_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let admin = try await Database.openPostgres(url: server, connections: 1, logger: Logger(label: "test"))
         do {
             try await admin.withConnection { try await $0.raw("CREATE DATABASE \(ident: name)").run() }
             try await admin.close()
@@ -24,10 +28,7 @@ public enum TestDatabase {
             try? await admin.close()
             throw error
         }
-        guard var components = URLComponents(string: server) else { throw TestDatabaseError(description: "unreadable server URL") }
         components.path = "/" + name
-        // Hundreds of tests connect at once on two cores: a connection may take longer than the default 10 s.
-        components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "connect_timeout", value: "60")]
         return components.string!
     }
 }
