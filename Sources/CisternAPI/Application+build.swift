@@ -150,7 +150,7 @@ struct ShutdownService: Service {
 func requireMasterKeys(of database: Database, loadedIn sealer: SecretSealer, dataDirectory: DataDirectory) async throws {
     let missing = try await database.sealedKeyVersions().subtracting(sealer.versions)
     guard let version = missing.sorted().first else { return }
-    if let generated = dataDirectory.generatedMasterKeyFile { try? FileManager.default.removeItem(atPath: generated) }
+    if dataDirectory.generatedMasterKey { try? FileManager.default.removeItem(atPath: dataDirectory.masterKeyFile) }
     throw StartupError(
         "the database holds secrets sealed under master key \(version), which is not loaded: "
             + "restore \(dataDirectory.masterKeyFile) or set CISTERN_MASTER_KEY to that key"

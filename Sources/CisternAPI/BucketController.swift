@@ -90,34 +90,29 @@ struct BucketController {
                 changes.workspaceId = workspaceId
             }
         }
-        var fields = BucketChanges.Connection(bucket)
-        if let value = body.bucket { fields.bucket = try Validate.bucketName(value) }
-        if let value = body.storageType { fields.storageType = try Validate.storageType(value) }
-        if let value = body.key { fields.key = try Validate.text(value, field: "key", maxLength: 512) }
-        if body.endpoint != nil { fields.endpoint = try Validate.endpoint(body.endpoint) }
-        if body.region != nil { fields.region = try Validate.region(body.region) }
-        let newSecret = try body.secret.map { try Validate.secret($0) }
-
-        var response = BucketUpdatedResponse(bucketId: bucket.id.wire, status: bucket.status?.rawValue, latency_ms: bucket.latencyMs)
-        if let newSecret {
-            fields.secret = try self.sealer.seal(newSecret, context: Bucket.sealingContext(bucket.id))
-            let check = try await self.checkBeforeAccepting(fields.connection(secret: newSecret), logger: context.logger)
+        var fields = try Self.connectionFields(
+            of: bucket, storageType: body.storageType, bucket: body.bucket, key: body.key, endpoint: body.endpoint, region: body.region
+        )
+        var check: BucketCheck?
+        if let value = body.secret {
+            let secret = try Validate.secret(value)
+            fields.secret = try self.sealer.seal(secret, context: Bucket.sealingContext(bucket.id))
+            check = try await self.checkBeforeAccepting(fields.connection(secret: secret), logger: context.logger)
             // Unchecked (validation is off), the old status says nothing about the new settings.
             fields.status = check?.status
             fields.latencyMs = check?.latencyMs
             fields.lastStatusAt = check?.checkedAt
             changes.connection = fields
-            response.status = fields.status?.rawValue
-            response.latency_ms = fields.latencyMs
-            try await self.buckets.update(id: bucket.id, orgId: principal.orgId, changes)
-            if let check {
-                try await self.buckets.record(check, bucketId: bucket.id, nextCheckAt: self.schedule.next(after: check.checkedAt))
-            }
         } else {
             guard fields.reachesStored(bucket) else { throw Self.secretRequired }
-            try await self.buckets.update(id: bucket.id, orgId: principal.orgId, changes)
         }
-        return response
+        try await self.buckets.update(id: bucket.id, orgId: principal.orgId, changes)
+        if let check {
+            try await self.buckets.record(check, bucketId: bucket.id, nextCheckAt: self.schedule.next(after: check.checkedAt))
+        }
+        let status = changes.connection.map(\.status) ?? bucket.status
+        let latency = changes.connection.map(\.latencyMs) ?? bucket.latencyMs
+        return BucketUpdatedResponse(bucketId: bucket.id.wire, status: status?.rawValue, latency_ms: latency)
     }
 
     static let secretRequired = CisternError.invalid(
@@ -142,11 +137,10 @@ struct BucketController {
             let check = BucketCheck(result, at: self.timeSource.now)
             try await self.buckets.record(check, bucketId: bucket.id, nextCheckAt: self.schedule.next(after: check.checkedAt))
         } else {
-            var fields = BucketChanges.Connection(bucket)
-            if let key = candidate.key { fields.key = try Validate.text(key, field: "key", maxLength: 512) }
-            if candidate.endpoint != nil { fields.endpoint = try Validate.endpoint(candidate.endpoint) }
-            if let name = candidate.bucket { fields.bucket = try Validate.bucketName(name) }
-            if candidate.region != nil { fields.region = try Validate.region(candidate.region) }
+            let fields = try Self.connectionFields(
+                of: bucket, storageType: nil, bucket: candidate.bucket, key: candidate.key, endpoint: candidate.endpoint,
+                region: candidate.region
+            )
             let secret: SecretValue
             if let value = candidate.secret {
                 secret = try Validate.secret(value)
@@ -169,6 +163,19 @@ struct BucketController {
             bucketId: bucket.id.wire, status: bucket.status?.rawValue, lastStatusAt: bucket.lastStatusAt, latency_ms: bucket.latencyMs,
             history: history.map { .init(status: $0.status.rawValue, latency_ms: $0.latencyMs, checkedAt: $0.checkedAt) }
         )
+    }
+
+    /// The connection fields of `bucket` with those a request gives, each checked.
+    private static func connectionFields(
+        of bucket: Bucket, storageType: String?, bucket name: String?, key: String?, endpoint: String?, region: String?
+    ) throws -> BucketChanges.Connection {
+        var fields = BucketChanges.Connection(bucket)
+        if let name { fields.bucket = try Validate.bucketName(name) }
+        if let storageType { fields.storageType = try Validate.storageType(storageType) }
+        if let key { fields.key = try Validate.text(key, field: "key", maxLength: 512) }
+        if endpoint != nil { fields.endpoint = try Validate.endpoint(endpoint) }
+        if region != nil { fields.region = try Validate.region(region) }
+        return fields
     }
 
     /// The bucket of the path, when the caller may see it (else 404) and perform `action` (else 403).

@@ -14,8 +14,8 @@ public struct DataDirectory: Sendable {
     public let masterKey: KeyMaterial
     /// Where the master key is kept when it does not come from the environment.
     public var masterKeyFile: String { (self.path as NSString).appendingPathComponent(Self.masterKeyFile) }
-    /// The master key file this start generated, if it did.
-    public let generatedMasterKeyFile: String?
+    /// Whether this start generated `masterKeyFile` (it was missing).
+    public let generatedMasterKey: Bool
 
     static let jwtKeyFile = "jwt-signing.key"
     static let masterKeyFile = "master.key"
@@ -49,7 +49,7 @@ public struct DataDirectory: Sendable {
         }
         return DataDirectory(
             path: path, databaseURL: databaseURL, jwtKey: jwtKey.material, masterKey: masterKey.material,
-            generatedMasterKeyFile: masterKey.generated ? (path as NSString).appendingPathComponent(masterKeyFile) : nil
+            generatedMasterKey: masterKey.generated
         )
     }
 

@@ -6,8 +6,8 @@ import Foundation
 /// Failures are counted under three keys: the pair (account, client address), the account, and
 /// the client address. Each key has a number of free failures (`perPair`, `perAccount`,
 /// `perAddress`); past it, the key must wait 1 second after its next failure, then 2, 4, 8...
-/// before another attempt (a pair at most `window`, an account or an address at most a minute), and an attempt during the wait answers 429
-/// with `Retry-After`. A count is forgotten `window` seconds after its last failure, and a success
+/// before another attempt (a pair at most `window`, an account or an address at most a minute),
+/// and an attempt during the wait answers 429 with `Retry-After`. A count is forgotten `window` seconds after its last failure, and a success
 /// clears the pair's and the account's counts.
 ///
 /// So a guesser slows down exponentially, while the account's owner, trying from another address,

@@ -23,7 +23,7 @@ public struct ProviderResponse: Sendable {
         case 200..<300:
             return nil
         case 300..<400:
-            return ProviderError(status: .disconnected, reason: "\(self.code ?? "HTTP \(self.status)"): the bucket answers at another endpoint or region")
+            return ProviderError(status: .disconnected, reason: "\(self.summary): the bucket answers at another endpoint or region")
         case 400..<500:
             return ProviderError(status: .disconnected, reason: self.summary, detail: self.explanation)
         default:
@@ -46,8 +46,8 @@ public struct ProviderResponse: Sendable {
 
     /// `candidate` when it looks like an error code (1 to 64 ASCII letters, digits, `_` or `.`).
     static func errorCode(_ candidate: String?) -> String? {
-        guard let candidate, (1...64).contains(candidate.utf8.count),
-            candidate.utf8.allSatisfy({ $0 < 0x80 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")) })
+        guard let candidate, (1...64).contains(candidate.unicodeScalars.count),
+            candidate.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == ".") })
         else { return nil }
         return candidate
     }
@@ -63,7 +63,7 @@ public struct ProviderResponse: Sendable {
 
     /// `Code: Message`, or the HTTP status: for the server's log.
     var explanation: String {
-        if let message = self.jsonError?["message"] as? String { return String("\(self.code ?? "HTTP \(self.status)"): \(message)".prefix(300)) }
+        if let message = self.jsonError?["message"] as? String { return String("\(self.summary): \(message)".prefix(300)) }
         guard let code = self.code else { return "HTTP \(self.status)" }
         let message = XMLText.first("Message", in: self.body).map { ": \($0.split(separator: "\n").first.map(String.init) ?? $0)" } ?? ""
         return String("\(code)\(message)".prefix(300))

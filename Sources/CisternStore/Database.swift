@@ -92,12 +92,8 @@ public final class Database: @unchecked Sendable {
         let location = Self.redacted(url)
         var configuration: SQLPostgresConfiguration
         do {
-            var components = URLComponents(string: url)
-            let timeout = components?.queryItems?.first { $0.name == "connect_timeout" }?.value.flatMap(Int64.init)
-            let kept = components?.queryItems?.filter { $0.name != "connect_timeout" }
-            components?.queryItems = kept
-            if components?.queryItems?.isEmpty == true { components?.queryItems = nil }
-            configuration = try SQLPostgresConfiguration(url: timeout == nil ? url : components?.string ?? url)
+            let (plainURL, timeout) = Self.connectTimeout(in: url)
+            configuration = try SQLPostgresConfiguration(url: plainURL)
             if let timeout, timeout > 0 { configuration.coreConfiguration.options.connectTimeout = .seconds(timeout) }
         } catch {
             // The URL error would repeat the whole URL, password included.
@@ -109,6 +105,16 @@ public final class Database: @unchecked Sendable {
         )
         let leasing = Pool(pool: pool, makeSQL: { $0.sql(queryLogLevel: nil) }, after: {})
         return try await Self.checked(Database(engine: .postgres, location: location, pool: leasing, logger: logger))
+    }
+
+    /// libpq's `connect_timeout=SECONDS`, which PostgresKit does not read, and the URL without it.
+    static func connectTimeout(in url: String) -> (url: String, seconds: Int64?) {
+        guard var components = URLComponents(string: url), let items = components.queryItems,
+            let item = items.first(where: { $0.name == "connect_timeout" })
+        else { return (url, nil) }
+        let rest = items.filter { $0.name != "connect_timeout" }
+        components.queryItems = rest.isEmpty ? nil : rest
+        return (components.string ?? url, item.value.flatMap(Int64.init))
     }
 
     private static var loopCount: Int { Array(MultiThreadedEventLoopGroup.singleton.makeIterator()).count }
@@ -135,7 +141,7 @@ public final class Database: @unchecked Sendable {
     /// transaction is retried when the server aborts it as the loser of a conflict. `body` may
     /// therefore run more than once, and must not do anything but database work.
     ///
-    /// Retries back off exponentially with full jitter (up to about two seconds in all); a
+    /// Retries back off exponentially with full jitter (at most about 1.5 s in all); a
     /// transaction that still loses after that is `CisternError.databaseBusy` (503 with
     /// `Retry-After`), never a server error.
     public func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {

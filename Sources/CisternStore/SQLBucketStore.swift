@@ -122,7 +122,7 @@ public struct SQLBucketStore: BucketStore {
             )
         }
         // A bucket with nothing to change is still checked for life, so the answer is the same.
-        let set: SQLQueryString = assignments.isEmpty ? "id = id" : assignments.dropFirst().reduce(assignments[0]) { $0 + ", " + $1 }
+        let set: SQLQueryString = assignments.isEmpty ? "id = id" : assignments.joined(separator: ", ")
         try await self.translatingNameConflicts {
             try await self.database.transaction { sql in
                 if let workspaceId = changes.workspaceId { try await Self.requireLiveWorkspace(workspaceId, orgId: orgId, sql) }

@@ -115,9 +115,10 @@ public struct SQLRepositoryStore: RepositoryStore {
                 guard live != nil else { throw CisternError.repository(.notFound, "Repository not found", repoId: repository.id) }
                 // Release under the mode the database holds first, then take the new shape.
                 if fields.contains(.members) { try await Self.release(repositoryId: repository.id, at: now, sql) }
-                if let first = assignments.first {
-                    let set = assignments.dropFirst().reduce(first) { $0 + ", " + $1 }
-                    try await sql.raw("UPDATE repositories SET \(set) WHERE id = \(bind: repository.id.stored)").run()
+                if !assignments.isEmpty {
+                    try await sql.raw(
+                        "UPDATE repositories SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: repository.id.stored)"
+                    ).run()
                 }
                 if fields.contains(.members) { try await self.claim(repository, at: now, sql) }
             }
