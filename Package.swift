@@ -14,7 +14,8 @@ let package = Package(
     name: "cistern",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "cistern", targets: ["cistern"])
+        .executable(name: "cistern", targets: ["cistern"]),
+        .executable(name: "cistern-dev", targets: ["cistern-dev"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -46,11 +47,13 @@ let package = Package(
             name: "CisternStore",
             dependencies: [
                 "CisternCore",
-                .product(name: "SQLKit", package: "sql-kit"),
-                .product(name: "SQLiteKit", package: "sqlite-kit"),
-                .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "AsyncKit", package: "async-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -60,27 +63,31 @@ let package = Package(
             dependencies: [
                 "CisternCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
-        // HTTP: router, context, middleware, controllers, DTOs, application builder.
+        // The management API: feature folders (Accounts, Organization, Workspaces, Buckets,
+        // Repositories), the HTTP plumbing they share, and the application builder (App).
         .target(
             name: "CisternAPI",
             dependencies: [
                 "CisternCore",
-                "CisternStore",
                 "CisternProviders",
+                "CisternStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("openapi.yaml")],
@@ -90,19 +97,46 @@ let package = Package(
             name: "cistern",
             dependencies: [
                 "CisternAPI",
-                "CisternStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
-        // Helpers the test targets share: the real S3 server the tests talk to, and listeners that never answer.
+        // What only developers run: the benchmark dataset seeder. Not linked into `cistern`.
+        .target(
+            name: "CisternDevTools",
+            dependencies: [
+                "CisternAPI",
+                "CisternCore",
+                "CisternStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "cistern-dev",
+            dependencies: [
+                "CisternAPI",
+                "CisternCore",
+                "CisternDevTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers the test targets share: the real S3 server the tests talk to, test databases,
+        // and listeners that never answer.
         .target(
             name: "CisternTestSupport",
             dependencies: [
-                "CisternCore", "CisternProviders", "CisternStore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "CisternCore",
+                "CisternProviders",
+                "CisternStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: testSwiftSettings
         ),
@@ -113,14 +147,26 @@ let package = Package(
         ),
         .testTarget(
             name: "CisternStoreTests",
-            dependencies: ["CisternStore", "CisternTestSupport", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: [
+                "CisternCore",
+                "CisternDevTools",
+                "CisternStore",
+                "CisternTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "CisternProvidersTests",
             dependencies: [
-                "CisternProviders", "CisternTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "CryptoExtras", package: "swift-crypto"), .product(name: "JWTKit", package: "jwt-kit"),
+                "CisternCore",
+                "CisternProviders",
+                "CisternTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: testSwiftSettings
@@ -129,13 +175,20 @@ let package = Package(
             name: "CisternAPITests",
             dependencies: [
                 "CisternAPI",
+                "CisternCore",
                 "CisternProviders",
                 "CisternStore",
                 "CisternTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: testSwiftSettings
         ),

@@ -66,4 +66,16 @@ public struct BucketConnection: Sendable, Equatable {
 extension Bucket {
     /// What a bucket's sealed secret is bound to: it opens only on its own row.
     public static func sealingContext(_ id: UUID) -> String { "bucket:\(id.canonical)" }
+
+    /// How to reach this bucket with `secret`.
+    public func connection(secret: SecretValue) -> BucketConnection {
+        BucketConnection(
+            storageType: self.storageType, bucket: self.bucket, key: self.key, secret: secret, endpoint: self.endpoint, region: self.region
+        )
+    }
+
+    /// How to reach this bucket with its stored secret, unsealed under its own context.
+    public func connection(unsealingWith sealer: SecretSealer) throws -> BucketConnection {
+        self.connection(secret: try sealer.open(self.secret, context: Self.sealingContext(self.id)))
+    }
 }

@@ -23,6 +23,45 @@ public struct RepositoryMember: Sendable, Hashable {
     }
 }
 
+extension RepositoryMember {
+    /// The longest folder a member may have.
+    public static let maximumFolderLength = 512
+
+    /// A folder as a request gives it, in the form it is stored: a key prefix without surrounding
+    /// blanks or trailing slashes (`reports/2024/` is stored as `reports/2024`; `""` and `"/"` mean
+    /// the whole bucket). Refuses, naming `field`, a leading slash, empty, `.` or `..` segments,
+    /// control characters and more than `maximumFolderLength` characters.
+    public static func normalizedFolder(_ text: String, field: String) throws -> String {
+        var folder = text.trimmingCharacters(in: .whitespaces)
+        while folder.hasSuffix("/") { folder.removeLast() }
+        if folder.isEmpty { return folder }
+        if folder.hasPrefix("/") { throw CisternError.invalid(field, "must not start with '/'") }
+        if folder.count > Self.maximumFolderLength {
+            throw CisternError.invalid(field, "must be at most \(Self.maximumFolderLength) characters")
+        }
+        if folder.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty || $0 == ".." || $0 == "." }) {
+            throw CisternError.invalid(field, "must not contain empty, '.' or '..' segments")
+        }
+        if folder.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw CisternError.invalid(field, "must not contain control characters")
+        }
+        return folder
+    }
+
+    /// The key prefix under which this member holds the repository's objects in its bucket:
+    /// empty for a whole bucket, else the folder and a slash.
+    public var prefix: String { self.folder.isEmpty ? "" : self.folder + "/" }
+
+    /// Where the repository's object `key` lives in this member's bucket.
+    public func providerKey(_ key: String) -> String { self.prefix + key }
+
+    /// The repository's key for an object of this member's bucket; nil for one outside the folder.
+    public func repositoryKey(_ providerKey: String) -> String? {
+        guard providerKey.hasPrefix(self.prefix) else { return nil }
+        return String(providerKey.dropFirst(self.prefix.count))
+    }
+}
+
 /// A named, API-typed view over buckets.
 public struct Repository: Sendable, Equatable {
     public var id: UUID
@@ -80,4 +119,7 @@ public struct RepositoryKey: Sendable, Equatable {
         self.secret = secret
         self.createdAt = createdAt
     }
+
+    /// What a key's sealed secret is bound to: it opens only on its own row.
+    public static func sealingContext(_ id: UUID) -> String { "repokey:\(id.canonical)" }
 }

@@ -25,7 +25,7 @@ public enum RepositoryErrorCode: String, Sendable, Equatable, CaseIterable {
 extension CisternError {
     /// A repository error in the repository body shape.
     public static func repository(_ code: RepositoryErrorCode, _ message: String, repoId: UUID? = nil) -> CisternError {
-        CisternError(code.kind, code: code.rawValue, message: message, shape: .repository(repoId: repoId?.uuidString.lowercased()))
+        CisternError(code.kind, code: code.rawValue, message: message, shape: .repository(repoId: repoId?.canonical))
     }
 }
 
@@ -89,7 +89,7 @@ public enum RepositoryRules {
         func fail(_ code: RepositoryErrorCode, _ message: String) -> CisternError { .repository(code, message, repoId: repoId) }
 
         if let missing = members.first(where: { !facts.visibleBuckets.contains($0.bucketId) }) {
-            return fail(.notFound, "Bucket \(missing.bucketId.uuidString.lowercased()) not found")
+            return fail(.notFound, "Bucket \(missing.bucketId.canonical) not found")
         }
         switch mode {
         case .mirror:
@@ -109,11 +109,11 @@ public enum RepositoryRules {
         for member in members {
             let use = facts.uses[member.bucketId] ?? BucketUse()
             if use.mirrorRepositoryId != nil {
-                return fail(.mirrorUnitInOtherRepository, "Bucket \(member.bucketId.uuidString.lowercased()) belongs to a MIRROR repository")
+                return fail(.mirrorUnitInOtherRepository, "Bucket \(member.bucketId.canonical) belongs to a MIRROR repository")
             }
             switch mode {
             case .mirror where !use.normalFolders.isEmpty:
-                return fail(.mirrorUnitInOtherRepository, "Bucket \(member.bucketId.uuidString.lowercased()) is used by another repository")
+                return fail(.mirrorUnitInOtherRepository, "Bucket \(member.bucketId.canonical) is used by another repository")
             case .normal where use.normalFolders.contains(where: { $0.folder == member.folder }):
                 return fail(.normalFolderAlreadyUsed, "Folder '\(member.folder)' of this bucket is used by another repository")
             default:

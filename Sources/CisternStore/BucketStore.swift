@@ -40,6 +40,11 @@ public struct BucketCheck: Sendable, Equatable {
         self.reason = reason
         self.checkedAt = checkedAt
     }
+
+    /// A probe's outcome, as checked at `date`.
+    public init(_ result: ProbeResult, at date: Date) {
+        self.init(status: result.status, latencyMs: result.latencyMs, reason: result.reason, checkedAt: date)
+    }
 }
 
 /// What `BucketStore.update` writes: nil leaves a field as the database holds it.
@@ -69,6 +74,21 @@ public struct BucketChanges: Sendable {
             self.latencyMs = bucket.latencyMs
             self.lastStatusAt = bucket.lastStatusAt
         }
+
+        /// How to reach the bucket these fields describe with `secret`.
+        public func connection(secret: SecretValue) -> BucketConnection {
+            BucketConnection(
+                storageType: self.storageType, bucket: self.bucket, key: self.key, secret: secret, endpoint: self.endpoint,
+                region: self.region
+            )
+        }
+
+        /// Whether these fields reach `bucket` as it is stored: the same provider, bucket, key,
+        /// endpoint and region. Only then may the stored secret go with them.
+        public func reachesStored(_ bucket: Bucket) -> Bool {
+            self.storageType == bucket.storageType && self.bucket == bucket.bucket && self.key == bucket.key
+                && self.endpoint == bucket.endpoint && self.region == bucket.region
+        }
     }
 
     public var name: String?
@@ -79,6 +99,16 @@ public struct BucketChanges: Sendable {
         self.name = name
         self.workspaceId = workspaceId
         self.connection = connection
+    }
+}
+
+extension Bucket {
+    /// Takes a check's outcome as the current status.
+    public mutating func apply(_ check: BucketCheck?) {
+        guard let check else { return }
+        self.status = check.status
+        self.latencyMs = check.latencyMs
+        self.lastStatusAt = check.checkedAt
     }
 }
 

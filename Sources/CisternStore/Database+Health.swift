@@ -1,3 +1,4 @@
+import CisternCore
 import Foundation
 import SQLKit
 
@@ -8,7 +9,7 @@ extension Database {
         try await self.transaction { sql in
             try await sql.raw(
                 """
-                INSERT INTO health_heartbeats (instance, checked_at) VALUES (\(bind: instance.stored), \(bind: now.millisecondsSince1970))
+                INSERT INTO health_heartbeats (instance, checked_at) VALUES (\(bind: instance.canonical), \(bind: now.millisecondsSince1970))
                 ON CONFLICT (instance) DO UPDATE SET checked_at = excluded.checked_at
                 """
             ).run()

@@ -251,7 +251,7 @@ private protocol ConnectionLeasing: Sendable {
 }
 
 /// An AsyncKit pool of any engine's connections.
-private struct Pool<Source: ConnectionPoolSource>: ConnectionLeasing, @unchecked Sendable {
+private struct Pool<Source: ConnectionPoolSource>: ConnectionLeasing, @unchecked Sendable where Source.Connection: Sendable {
     let pool: EventLoopGroupConnectionPool<Source>
     let makeSQL: @Sendable (Source.Connection) -> any SQLDatabase
     let after: @Sendable () async throws -> Void

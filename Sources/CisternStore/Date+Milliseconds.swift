@@ -2,11 +2,11 @@ import Foundation
 
 extension Date {
     /// The stored form of an instant: whole milliseconds since 1970 (a `BIGINT` column).
-    var millisecondsSince1970: Int64 {
+    package var millisecondsSince1970: Int64 {
         Int64((self.timeIntervalSince1970 * 1000).rounded(.down))
     }
 
-    init(millisecondsSince1970 value: Int64) {
+    package init(millisecondsSince1970 value: Int64) {
         self.init(timeIntervalSince1970: TimeInterval(value) / 1000)
     }
 }

@@ -7,11 +7,11 @@ extension ReadScope {
     func condition(organization: String, workspace: String) -> SQLQueryString {
         switch self {
         case .organization(let orgId):
-            return "\(unsafeRaw: organization) = \(bind: orgId.stored)"
+            return "\(unsafeRaw: organization) = \(bind: orgId.canonical)"
         case .memberships(let orgId, let userId):
             return """
-                \(unsafeRaw: organization) = \(bind: orgId.stored) AND \(unsafeRaw: workspace) IN (
-                    SELECT scope_m.workspace_id FROM workspace_members scope_m WHERE scope_m.user_id = \(bind: userId.stored))
+                \(unsafeRaw: organization) = \(bind: orgId.canonical) AND \(unsafeRaw: workspace) IN (
+                    SELECT scope_m.workspace_id FROM workspace_members scope_m WHERE scope_m.user_id = \(bind: userId.canonical))
                 """
         }
     }

@@ -20,14 +20,14 @@ public struct SQLAccountStore: AccountStore {
                 try await sql.raw(
                     """
                     INSERT INTO organizations (id, name, created_at)
-                    VALUES (\(bind: org.id.stored), \(bind: org.name), \(bind: org.createdAt.millisecondsSince1970))
+                    VALUES (\(bind: org.id.canonical), \(bind: org.name), \(bind: org.createdAt.millisecondsSince1970))
                     """
                 ).run()
                 try await Self.insert(owner, passwordHash: registration.passwordHash, sql)
                 try await sql.raw(
                     """
                     INSERT INTO workspaces (id, org_id, name, name_key, is_default, created_at)
-                    VALUES (\(bind: workspace.id.stored), \(bind: org.id.stored), \(bind: workspace.name),
+                    VALUES (\(bind: workspace.id.canonical), \(bind: org.id.canonical), \(bind: workspace.name),
                             \(bind: NameKey.of(workspace.name)), \(bind: true),
                             \(bind: workspace.createdAt.millisecondsSince1970))
                     """
@@ -35,7 +35,7 @@ public struct SQLAccountStore: AccountStore {
                 try await sql.raw(
                     """
                     INSERT INTO workspace_members (workspace_id, user_id, role, created_at)
-                    VALUES (\(bind: workspace.id.stored), \(bind: owner.id.stored), 'ADMIN', \(bind: workspace.createdAt.millisecondsSince1970))
+                    VALUES (\(bind: workspace.id.canonical), \(bind: owner.id.canonical), 'ADMIN', \(bind: workspace.createdAt.millisecondsSince1970))
                     """
                 ).run()
             }
@@ -62,7 +62,7 @@ public struct SQLAccountStore: AccountStore {
     public func user(id: UUID) async throws -> User? {
         try await self.database.withConnection { sql in
             try await sql.raw(
-                "SELECT \(Columns.user("users")) FROM users WHERE users.id = \(bind: id.stored) AND users.deleted_at IS NULL"
+                "SELECT \(Columns.user("users")) FROM users WHERE users.id = \(bind: id.canonical) AND users.deleted_at IS NULL"
             ).first()?.user()
         }
     }
@@ -72,7 +72,7 @@ public struct SQLAccountStore: AccountStore {
             try await sql.raw(
                 """
                 SELECT \(Columns.user("users")) FROM users
-                WHERE users.org_id = \(bind: orgId.stored) AND users.deleted_at IS NULL
+                WHERE users.org_id = \(bind: orgId.canonical) AND users.deleted_at IS NULL
                 ORDER BY users.created_at, users.id
                 """
             ).all().map { try $0.user() }
@@ -107,11 +107,11 @@ public struct SQLAccountStore: AccountStore {
                 """
                 UPDATE users SET first_name = \(bind: after.firstName), last_name = \(bind: after.lastName),
                                  org_role = \(bind: after.orgRole.rawValue)
-                WHERE id = \(bind: id.stored)
+                WHERE id = \(bind: id.canonical)
                 """
             ).run()
             if let passwordHash = changes.passwordHash {
-                try await sql.raw("UPDATE users SET password_hash = \(bind: passwordHash) WHERE id = \(bind: id.stored)").run()
+                try await sql.raw("UPDATE users SET password_hash = \(bind: passwordHash) WHERE id = \(bind: id.canonical)").run()
                 try await Self.endSessions(userId: id, now: changes.now, sql)
             }
             return (before, after)
@@ -125,7 +125,7 @@ public struct SQLAccountStore: AccountStore {
             if user.orgRole == .owner {
                 try await Self.requireAnotherOwner(orgId: orgId, sql)
             }
-            try await sql.raw("UPDATE users SET deleted_at = \(bind: now.millisecondsSince1970) WHERE id = \(bind: id.stored)").run()
+            try await sql.raw("UPDATE users SET deleted_at = \(bind: now.millisecondsSince1970) WHERE id = \(bind: id.canonical)").run()
             try await Self.endSessions(userId: id, now: now, sql)
         }
     }
@@ -142,7 +142,7 @@ public struct SQLAccountStore: AccountStore {
             """
             INSERT INTO users (id, org_id, email, email_key, password_hash, first_name, last_name, org_role,
                                validated, active, created_at)
-            VALUES (\(bind: user.id.stored), \(bind: user.orgId.stored), \(bind: user.email), \(bind: Self.emailKey(user.email)),
+            VALUES (\(bind: user.id.canonical), \(bind: user.orgId.canonical), \(bind: user.email), \(bind: Self.emailKey(user.email)),
                     \(bind: passwordHash), \(bind: user.firstName), \(bind: user.lastName),
                     \(bind: user.orgRole.rawValue), \(bind: user.validated), \(bind: user.active),
                     \(bind: user.createdAt.millisecondsSince1970))
@@ -155,7 +155,7 @@ public struct SQLAccountStore: AccountStore {
             let row = try await sql.raw(
                 """
                 SELECT \(Columns.user("users")) FROM users
-                WHERE users.id = \(bind: id.stored) AND users.org_id = \(bind: orgId.stored) AND users.deleted_at IS NULL
+                WHERE users.id = \(bind: id.canonical) AND users.org_id = \(bind: orgId.canonical) AND users.deleted_at IS NULL
                 """
             ).first()
         else { throw CisternError.userNotFoundInOrganization }
@@ -167,7 +167,7 @@ public struct SQLAccountStore: AccountStore {
         let row = try await sql.raw(
             """
             SELECT COUNT(*) AS owners FROM users
-            WHERE org_id = \(bind: orgId.stored) AND org_role = \(bind: OrgRole.owner.rawValue) AND deleted_at IS NULL
+            WHERE org_id = \(bind: orgId.canonical) AND org_role = \(bind: OrgRole.owner.rawValue) AND deleted_at IS NULL
             """
         ).first()
         guard let row, try row.decode(column: "owners", as: Int.self) > 1 else { throw CisternError.lastOwner }
@@ -177,7 +177,7 @@ public struct SQLAccountStore: AccountStore {
         try await sql.raw(
             """
             UPDATE sessions SET revoked_at = \(bind: now.millisecondsSince1970)
-            WHERE user_id = \(bind: userId.stored) AND revoked_at IS NULL
+            WHERE user_id = \(bind: userId.canonical) AND revoked_at IS NULL
             """
         ).run()
     }

@@ -18,7 +18,7 @@ public struct SQLBucketStore: BucketStore {
                 try await Self.requireLiveWorkspace(bucket.workspaceId, orgId: bucket.orgId, sql)
                 if let limit {
                     let row = try await sql.raw(
-                        "SELECT COUNT(*) AS live FROM buckets WHERE org_id = \(bind: bucket.orgId.stored) AND deleted_at IS NULL"
+                        "SELECT COUNT(*) AS live FROM buckets WHERE org_id = \(bind: bucket.orgId.canonical) AND deleted_at IS NULL"
                     ).first()
                     if let row, try row.decode(column: "live", as: Int.self) >= limit { throw CisternError.bucketQuotaExceeded(limit: limit) }
                 }
@@ -27,7 +27,7 @@ public struct SQLBucketStore: BucketStore {
                     INSERT INTO buckets (id, org_id, workspace_id, name, name_key, bucket, storage_type, access_key,
                                          secret_key_version, secret_iv, secret_auth_tag, secret_message, endpoint, region,
                                          status, latency_ms, last_status_at, created_at)
-                    VALUES (\(bind: bucket.id.stored), \(bind: bucket.orgId.stored), \(bind: bucket.workspaceId.stored),
+                    VALUES (\(bind: bucket.id.canonical), \(bind: bucket.orgId.canonical), \(bind: bucket.workspaceId.canonical),
                             \(bind: bucket.name), \(bind: NameKey.of(bucket.name)), \(bind: bucket.bucket), \(bind: bucket.storageType.rawValue),
                             \(bind: bucket.key), \(bind: bucket.secret.key), \(bind: bucket.secret.iv), \(bind: bucket.secret.authTag),
                             \(bind: bucket.secret.message), \(bind: bucket.endpoint), \(bind: bucket.region), \(bind: bucket.status?.rawValue),
@@ -41,7 +41,7 @@ public struct SQLBucketStore: BucketStore {
 
     public func bucket(id: UUID) async throws -> Bucket? {
         try await self.database.withConnection { sql in
-            try await sql.raw("SELECT \(Self.columns) FROM buckets b WHERE b.id = \(bind: id.stored) AND b.deleted_at IS NULL")
+            try await sql.raw("SELECT \(Self.columns) FROM buckets b WHERE b.id = \(bind: id.canonical) AND b.deleted_at IS NULL")
                 .first()?.bucket()
         }
     }
@@ -50,7 +50,7 @@ public struct SQLBucketStore: BucketStore {
         guard !ids.isEmpty else { return [] }
         return try await self.database.withConnection { sql in
             try await sql.raw(
-                "SELECT \(Self.columns) FROM buckets b WHERE b.id IN (\(binds: ids.map(\.stored))) AND b.deleted_at IS NULL"
+                "SELECT \(Self.columns) FROM buckets b WHERE b.id IN (\(binds: ids.map(\.canonical))) AND b.deleted_at IS NULL"
             ).all().map { try $0.bucket() }
         }
     }
@@ -89,8 +89,8 @@ public struct SQLBucketStore: BucketStore {
                 self.summaries.append(
                     BucketSummary(
                         id: try row.uuid("id"), name: try row.decode(column: "name", as: String.self),
-                        storageType: try row.storageType("storage_type"), bucket: try row.decode(column: "bucket", as: String.self),
-                        key: try row.decode(column: "access_key", as: String.self), status: try row.bucketStatus("status"),
+                        storageType: try row.enumeration("storage_type", as: StorageType.self), bucket: try row.decode(column: "bucket", as: String.self),
+                        key: try row.decode(column: "access_key", as: String.self), status: try row.optionalEnumeration("status", as: BucketStatus.self),
                         workspaceId: try row.uuid("workspace_id"), createdAt: try row.date("created_at")
                     )
                 )
@@ -108,7 +108,7 @@ public struct SQLBucketStore: BucketStore {
     public func update(id: UUID, orgId: UUID, _ changes: BucketChanges) async throws {
         var assignments: [SQLQueryString] = []
         if let name = changes.name { assignments.append("name = \(bind: name), name_key = \(bind: NameKey.of(name))") }
-        if let workspaceId = changes.workspaceId { assignments.append("workspace_id = \(bind: workspaceId.stored)") }
+        if let workspaceId = changes.workspaceId { assignments.append("workspace_id = \(bind: workspaceId.canonical)") }
         if let connection = changes.connection {
             assignments.append(
                 """
@@ -129,7 +129,7 @@ public struct SQLBucketStore: BucketStore {
                 let updated = try await sql.raw(
                     """
                     UPDATE buckets SET \(set)
-                    WHERE id = \(bind: id.stored) AND org_id = \(bind: orgId.stored) AND deleted_at IS NULL
+                    WHERE id = \(bind: id.canonical) AND org_id = \(bind: orgId.canonical) AND deleted_at IS NULL
                     RETURNING id
                     """
                 ).first()
@@ -142,12 +142,12 @@ public struct SQLBucketStore: BucketStore {
         try await self.database.transaction { sql in
             guard
                 let row = try await sql.raw(
-                    "SELECT mirror_repository_id, normal_claims FROM buckets WHERE id = \(bind: id.stored) AND deleted_at IS NULL"
+                    "SELECT mirror_repository_id, normal_claims FROM buckets WHERE id = \(bind: id.canonical) AND deleted_at IS NULL"
                 ).first()
             else { throw CisternError.bucketNotFound }
             let claimedByMirror = try !row.decodeNil(column: "mirror_repository_id")
             guard !claimedByMirror, try row.decode(column: "normal_claims", as: Int.self) == 0 else { throw CisternError.bucketInUse }
-            try await sql.raw("UPDATE buckets SET deleted_at = \(bind: now.millisecondsSince1970) WHERE id = \(bind: id.stored)").run()
+            try await sql.raw("UPDATE buckets SET deleted_at = \(bind: now.millisecondsSince1970) WHERE id = \(bind: id.canonical)").run()
         }
     }
 
@@ -158,7 +158,7 @@ public struct SQLBucketStore: BucketStore {
                 UPDATE buckets SET status = \(bind: check.status.rawValue), latency_ms = \(bind: check.latencyMs),
                     last_status_at = \(bind: check.checkedAt.millisecondsSince1970),
                     next_check_at = \(bind: nextCheckAt.millisecondsSince1970)
-                WHERE id = \(bind: bucketId.stored)
+                WHERE id = \(bind: bucketId.canonical)
                 """
             ).run()
             try await Self.appendHistory(check, bucketId: bucketId, sql)
@@ -189,12 +189,12 @@ public struct SQLBucketStore: BucketStore {
         try await self.database.withConnection { sql in
             try await sql.raw(
                 """
-                SELECT status, latency_ms, reason, checked_at FROM bucket_checks WHERE bucket_id = \(bind: bucketId.stored)
+                SELECT status, latency_ms, reason, checked_at FROM bucket_checks WHERE bucket_id = \(bind: bucketId.canonical)
                 ORDER BY checked_at DESC LIMIT \(bind: limit)
                 """
             ).all().map { row in
                 BucketCheck(
-                    status: try row.bucketStatus("status") ?? .offline, latencyMs: try row.decode(column: "latency_ms", as: Int.self),
+                    status: try row.enumeration("status", as: BucketStatus.self), latencyMs: try row.decode(column: "latency_ms", as: Int.self),
                     reason: try row.decode(column: "reason", as: String.self), checkedAt: try row.date("checked_at")
                 )
             }
@@ -209,12 +209,12 @@ public struct SQLBucketStore: BucketStore {
         switch (scope, workspaceId) {
         case (.organization(let orgId), nil):
             return """
-                SELECT \(columns) FROM buckets b WHERE \(available) AND b.org_id = \(bind: orgId.stored) ORDER BY b.created_at, b.id
+                SELECT \(columns) FROM buckets b WHERE \(available) AND b.org_id = \(bind: orgId.canonical) ORDER BY b.created_at, b.id
                 """
         case (.organization(let orgId), let workspaceId?):
             return """
                 SELECT \(columns) FROM buckets b
-                WHERE \(available) AND b.workspace_id = \(bind: workspaceId.stored) AND b.org_id = \(bind: orgId.stored)
+                WHERE \(available) AND b.workspace_id = \(bind: workspaceId.canonical) AND b.org_id = \(bind: orgId.canonical)
                 ORDER BY b.created_at, b.id
                 """
         case (.memberships(let orgId, let userId), let workspaceId):
@@ -222,10 +222,10 @@ public struct SQLBucketStore: BucketStore {
             // range: the org's other workspaces are never read. The organization is checked on the
             // membership's workspace (memberships never cross organizations; this keeps it so even
             // if one did), not on the bucket, so the planner has only the workspace index to use.
-            let oneWorkspace: SQLQueryString = workspaceId.map { "AND m.workspace_id = \(bind: $0.stored)" } ?? ""
+            let oneWorkspace: SQLQueryString = workspaceId.map { "AND m.workspace_id = \(bind: $0.canonical)" } ?? ""
             return """
                 SELECT \(columns) FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id CROSS JOIN buckets b
-                WHERE m.user_id = \(bind: userId.stored) \(oneWorkspace) AND w.org_id = \(bind: orgId.stored)
+                WHERE m.user_id = \(bind: userId.canonical) \(oneWorkspace) AND w.org_id = \(bind: orgId.canonical)
                   AND b.workspace_id = m.workspace_id AND \(available)
                 ORDER BY b.created_at, b.id
                 """
@@ -237,14 +237,14 @@ public struct SQLBucketStore: BucketStore {
         try await sql.raw(
             """
             INSERT INTO bucket_checks (bucket_id, checked_at, status, latency_ms, reason)
-            VALUES (\(bind: bucketId.stored), \(bind: check.checkedAt.millisecondsSince1970), \(bind: check.status.rawValue),
+            VALUES (\(bind: bucketId.canonical), \(bind: check.checkedAt.millisecondsSince1970), \(bind: check.status.rawValue),
                     \(bind: check.latencyMs), \(bind: String(check.reason.prefix(300))))
             """
         ).run()
         try await sql.raw(
             """
-            DELETE FROM bucket_checks WHERE bucket_id = \(bind: bucketId.stored) AND checked_at < (
-                SELECT checked_at FROM bucket_checks WHERE bucket_id = \(bind: bucketId.stored)
+            DELETE FROM bucket_checks WHERE bucket_id = \(bind: bucketId.canonical) AND checked_at < (
+                SELECT checked_at FROM bucket_checks WHERE bucket_id = \(bind: bucketId.canonical)
                 ORDER BY checked_at DESC LIMIT 1 OFFSET \(bind: Self.historyLength - 1))
             """
         ).run()
@@ -254,7 +254,7 @@ public struct SQLBucketStore: BucketStore {
     static func requireLiveWorkspace(_ workspaceId: UUID, orgId: UUID, _ sql: any SQLDatabase) async throws {
         let row = try await sql.raw(
             """
-            SELECT id FROM workspaces WHERE id = \(bind: workspaceId.stored) AND org_id = \(bind: orgId.stored) AND deleted_at IS NULL
+            SELECT id FROM workspaces WHERE id = \(bind: workspaceId.canonical) AND org_id = \(bind: orgId.canonical) AND deleted_at IS NULL
             """
         ).first()
         guard row != nil else { throw CisternError.workspaceNotFound }
@@ -264,7 +264,7 @@ public struct SQLBucketStore: BucketStore {
     static func filter(_ scope: ReadScope, workspaceId: UUID?) -> SQLQueryString {
         let condition = scope.condition(organization: "b.org_id", workspace: "b.workspace_id")
         guard let workspaceId else { return condition }
-        return condition + " AND b.workspace_id = \(bind: workspaceId.stored)"
+        return condition + " AND b.workspace_id = \(bind: workspaceId.canonical)"
     }
 
     static let columns: SQLQueryString = """
@@ -282,31 +282,19 @@ public struct SQLBucketStore: BucketStore {
 }
 
 extension SQLRow {
-    func storageType(_ column: String) throws -> StorageType {
-        let raw = try self.decode(column: column, as: String.self)
-        guard let type = StorageType(rawValue: raw) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(column) holds unknown type \(raw)"))
-        }
-        return type
-    }
-
-    func bucketStatus(_ column: String) throws -> BucketStatus? {
-        try self.optional(column, as: String.self).flatMap(BucketStatus.init(rawValue:))
-    }
-
     /// A `buckets` row selected with `SQLBucketStore.columns`.
     func bucket() throws -> Bucket {
         Bucket(
             id: try self.uuid("id"), orgId: try self.uuid("org_id"), workspaceId: try self.uuid("workspace_id"),
             name: try self.decode(column: "name", as: String.self), bucket: try self.decode(column: "bucket", as: String.self),
-            storageType: try self.storageType("storage_type"), key: try self.decode(column: "access_key", as: String.self),
+            storageType: try self.enumeration("storage_type", as: StorageType.self), key: try self.decode(column: "access_key", as: String.self),
             secret: SealedSecret(
                 key: try self.decode(column: "secret_key_version", as: String.self), iv: try self.decode(column: "secret_iv", as: String.self),
                 authTag: try self.decode(column: "secret_auth_tag", as: String.self),
                 message: try self.decode(column: "secret_message", as: String.self)
             ),
             endpoint: try self.optional("endpoint", as: String.self), region: try self.optional("region", as: String.self),
-            status: try self.bucketStatus("status"), lastStatusAt: try self.optionalDate("last_status_at"),
+            status: try self.optionalEnumeration("status", as: BucketStatus.self), lastStatusAt: try self.optionalDate("last_status_at"),
             latencyMs: try self.optional("latency_ms", as: Int.self), createdAt: try self.date("created_at")
         )
     }

@@ -14,7 +14,7 @@ public struct SQLRepositoryStore: RepositoryStore {
         orgId: UUID, scope: ReadScope, name: String?, members: [RepositoryMember], repositoryId: UUID?, limit: Int?
     ) async throws -> RepositoryFacts {
         try await self.database.withConnection { sql in
-            let bucketIds = Array(Set(members.map(\.bucketId.stored)))
+            let bucketIds = Array(Set(members.map(\.bucketId.canonical)))
             var facts = RepositoryFacts(visibleBuckets: [], repositoryLimit: limit)
             if !bucketIds.isEmpty {
                 facts.visibleBuckets = Set(
@@ -48,8 +48,8 @@ public struct SQLRepositoryStore: RepositoryStore {
             if let name {
                 let taken = try await sql.raw(
                     """
-                    SELECT id FROM repositories WHERE org_id = \(bind: orgId.stored) AND name_key = \(bind: NameKey.of(name))
-                      AND deleted_at IS NULL AND id <> \(bind: repositoryId?.stored ?? "")
+                    SELECT id FROM repositories WHERE org_id = \(bind: orgId.canonical) AND name_key = \(bind: NameKey.of(name))
+                      AND deleted_at IS NULL AND id <> \(bind: repositoryId?.canonical ?? "")
                     """
                 ).first()
                 facts.nameTaken = taken != nil
@@ -74,7 +74,7 @@ public struct SQLRepositoryStore: RepositoryStore {
                 try await sql.raw(
                     """
                     INSERT INTO repositories (id, org_id, workspace_id, name, name_key, storage_type, mode, disabled, created_at)
-                    VALUES (\(bind: repository.id.stored), \(bind: repository.orgId.stored), \(bind: repository.workspaceId.stored),
+                    VALUES (\(bind: repository.id.canonical), \(bind: repository.orgId.canonical), \(bind: repository.workspaceId.canonical),
                             \(bind: repository.name), \(bind: NameKey.of(repository.name)), \(bind: repository.storageType.rawValue),
                             \(bind: repository.mode.rawValue), \(bind: repository.disabled), \(bind: repository.createdAt.millisecondsSince1970))
                     """
@@ -85,13 +85,13 @@ public struct SQLRepositoryStore: RepositoryStore {
     }
 
     public func repository(id: UUID) async throws -> Repository? {
-        try await self.fetch(where: "r.id = \(bind: id.stored)").first
+        try await self.fetch(where: "r.id = \(bind: id.canonical)").first
     }
 
     public func list(_ scope: ReadScope, workspaceId: UUID?, repositoryId: UUID?) async throws -> [Repository] {
         var condition = scope.condition(organization: "r.org_id", workspace: "r.workspace_id")
-        if let workspaceId { condition = condition + " AND r.workspace_id = \(bind: workspaceId.stored)" }
-        if let repositoryId { condition = condition + " AND r.id = \(bind: repositoryId.stored)" }
+        if let workspaceId { condition = condition + " AND r.workspace_id = \(bind: workspaceId.canonical)" }
+        if let repositoryId { condition = condition + " AND r.id = \(bind: repositoryId.canonical)" }
         return try await self.fetch(where: condition)
     }
 
@@ -99,7 +99,7 @@ public struct SQLRepositoryStore: RepositoryStore {
         var assignments: [SQLQueryString] = []
         if fields.contains(.name) { assignments.append("name = \(bind: repository.name), name_key = \(bind: NameKey.of(repository.name))") }
         if fields.contains(.storageType) { assignments.append("storage_type = \(bind: repository.storageType.rawValue)") }
-        if fields.contains(.workspace) { assignments.append("workspace_id = \(bind: repository.workspaceId.stored)") }
+        if fields.contains(.workspace) { assignments.append("workspace_id = \(bind: repository.workspaceId.canonical)") }
         if fields.contains(.members) { assignments.append("mode = \(bind: repository.mode.rawValue)") }
         try await self.translatingNameConflicts(repoId: repository.id) {
             try await self.database.transaction { sql in
@@ -109,7 +109,7 @@ public struct SQLRepositoryStore: RepositoryStore {
                 let live = try await sql.raw(
                     """
                     SELECT id FROM repositories
-                    WHERE id = \(bind: repository.id.stored) AND org_id = \(bind: repository.orgId.stored) AND deleted_at IS NULL
+                    WHERE id = \(bind: repository.id.canonical) AND org_id = \(bind: repository.orgId.canonical) AND deleted_at IS NULL
                     """
                 ).first()
                 guard live != nil else { throw CisternError.repository(.notFound, "Repository not found", repoId: repository.id) }
@@ -117,7 +117,7 @@ public struct SQLRepositoryStore: RepositoryStore {
                 if fields.contains(.members) { try await Self.release(repositoryId: repository.id, at: now, sql) }
                 if !assignments.isEmpty {
                     try await sql.raw(
-                        "UPDATE repositories SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: repository.id.stored)"
+                        "UPDATE repositories SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: repository.id.canonical)"
                     ).run()
                 }
                 if fields.contains(.members) { try await self.claim(repository, at: now, sql) }
@@ -130,7 +130,7 @@ public struct SQLRepositoryStore: RepositoryStore {
             let deleted = try await sql.raw(
                 """
                 UPDATE repositories SET deleted_at = \(bind: now.millisecondsSince1970)
-                WHERE id = \(bind: id.stored) AND deleted_at IS NULL RETURNING id
+                WHERE id = \(bind: id.canonical) AND deleted_at IS NULL RETURNING id
                 """
             ).first()
             guard deleted != nil else { throw CisternError.repository(.notFound, "Repository not found", repoId: id) }
@@ -138,7 +138,7 @@ public struct SQLRepositoryStore: RepositoryStore {
             try await sql.raw(
                 """
                 UPDATE repository_keys SET revoked_at = \(bind: now.millisecondsSince1970)
-                WHERE repository_id = \(bind: id.stored) AND revoked_at IS NULL
+                WHERE repository_id = \(bind: id.canonical) AND revoked_at IS NULL
                 """
             ).run()
         }
@@ -151,7 +151,7 @@ public struct SQLRepositoryStore: RepositoryStore {
                 """
                 SELECT DISTINCT rb.bucket_id, r.id, r.name, r.storage_type, r.created_at FROM repository_buckets rb
                 JOIN repositories r ON r.id = rb.repository_id
-                WHERE rb.bucket_id IN (\(binds: bucketIds.map(\.stored))) AND rb.released_at IS NULL AND r.deleted_at IS NULL
+                WHERE rb.bucket_id IN (\(binds: bucketIds.map(\.canonical))) AND rb.released_at IS NULL AND r.deleted_at IS NULL
                 ORDER BY r.created_at, r.id
                 """
             ).all()
@@ -160,7 +160,7 @@ public struct SQLRepositoryStore: RepositoryStore {
                 references[try row.uuid("bucket_id"), default: []].append(
                     RepositoryReference(
                         id: try row.uuid("id"), name: try row.decode(column: "name", as: String.self),
-                        storageType: try row.storageType("storage_type"), createdAt: try row.date("created_at")
+                        storageType: try row.enumeration("storage_type", as: StorageType.self), createdAt: try row.date("created_at")
                     )
                 )
             }
@@ -171,14 +171,14 @@ public struct SQLRepositoryStore: RepositoryStore {
     public func createKey(_ key: RepositoryKey) async throws {
         try await self.database.transaction { sql in
             let live = try await sql.raw(
-                "SELECT id FROM repositories WHERE id = \(bind: key.repositoryId.stored) AND deleted_at IS NULL"
+                "SELECT id FROM repositories WHERE id = \(bind: key.repositoryId.canonical) AND deleted_at IS NULL"
             ).first()
             guard live != nil else { throw CisternError.repository(.notFound, "Repository not found", repoId: key.repositoryId) }
             try await sql.raw(
                 """
                 INSERT INTO repository_keys (id, repository_id, name, access_type, access_key, secret_key_version, secret_iv,
                                              secret_auth_tag, secret_message, created_at)
-                VALUES (\(bind: key.id.stored), \(bind: key.repositoryId.stored), \(bind: key.name), \(bind: key.access.rawValue),
+                VALUES (\(bind: key.id.canonical), \(bind: key.repositoryId.canonical), \(bind: key.name), \(bind: key.access.rawValue),
                         \(bind: key.key), \(bind: key.secret.key), \(bind: key.secret.iv), \(bind: key.secret.authTag),
                         \(bind: key.secret.message), \(bind: key.createdAt.millisecondsSince1970))
                 """
@@ -189,7 +189,7 @@ public struct SQLRepositoryStore: RepositoryStore {
     public func keys(repositoryIds: [UUID]) async throws -> [RepositoryKey] {
         guard !repositoryIds.isEmpty else { return [] }
         return try await self.database.withConnection { sql in
-            try await Self.keys(where: "k.repository_id IN (\(binds: repositoryIds.map(\.stored)))", sql)
+            try await Self.keys(where: "k.repository_id IN (\(binds: repositoryIds.map(\.canonical)))", sql)
         }
     }
 
@@ -198,7 +198,7 @@ public struct SQLRepositoryStore: RepositoryStore {
             try await sql.raw(
                 """
                 UPDATE repository_keys SET name = COALESCE(\(bind: name), name), access_type = COALESCE(\(bind: access?.rawValue), access_type)
-                WHERE id = \(bind: id.stored) AND repository_id = \(bind: repositoryId.stored) AND revoked_at IS NULL
+                WHERE id = \(bind: id.canonical) AND repository_id = \(bind: repositoryId.canonical) AND revoked_at IS NULL
                 RETURNING id
                 """
             ).first() != nil
@@ -210,7 +210,7 @@ public struct SQLRepositoryStore: RepositoryStore {
             try await sql.raw(
                 """
                 UPDATE repository_keys SET revoked_at = \(bind: now.millisecondsSince1970)
-                WHERE id = \(bind: id.stored) AND repository_id = \(bind: repositoryId.stored) AND revoked_at IS NULL
+                WHERE id = \(bind: id.canonical) AND repository_id = \(bind: repositoryId.canonical) AND revoked_at IS NULL
                 RETURNING id
                 """
             ).first() != nil
@@ -235,15 +235,15 @@ public struct SQLRepositoryStore: RepositoryStore {
                 switch repository.mode {
                 case .mirror:
                     """
-                    UPDATE buckets SET mirror_repository_id = \(bind: repository.id.stored)
-                    WHERE id = \(bind: member.bucketId.stored) AND org_id = \(bind: repository.orgId.stored) AND deleted_at IS NULL
+                    UPDATE buckets SET mirror_repository_id = \(bind: repository.id.canonical)
+                    WHERE id = \(bind: member.bucketId.canonical) AND org_id = \(bind: repository.orgId.canonical) AND deleted_at IS NULL
                       AND mirror_repository_id IS NULL AND normal_claims = 0
                     RETURNING id
                     """
                 case .normal:
                     """
                     UPDATE buckets SET normal_claims = normal_claims + 1
-                    WHERE id = \(bind: member.bucketId.stored) AND org_id = \(bind: repository.orgId.stored) AND deleted_at IS NULL
+                    WHERE id = \(bind: member.bucketId.canonical) AND org_id = \(bind: repository.orgId.canonical) AND deleted_at IS NULL
                       AND mirror_repository_id IS NULL
                     RETURNING id
                     """
@@ -255,7 +255,7 @@ public struct SQLRepositoryStore: RepositoryStore {
                 try await sql.raw(
                     """
                     INSERT INTO repository_buckets (repository_id, bucket_id, folder, is_master, position, added_at)
-                    VALUES (\(bind: repository.id.stored), \(bind: member.bucketId.stored), \(bind: member.folder),
+                    VALUES (\(bind: repository.id.canonical), \(bind: member.bucketId.canonical), \(bind: member.folder),
                             \(bind: repository.mode == .mirror && member.isMaster), \(bind: position), \(bind: now.millisecondsSince1970))
                     """
                 ).run()
@@ -271,31 +271,31 @@ public struct SQLRepositoryStore: RepositoryStore {
     static func whyUnclaimable(_ member: RepositoryMember, of repository: Repository, _ sql: any SQLDatabase) async throws -> CisternError {
         let row = try await sql.raw(
             """
-            SELECT id FROM buckets WHERE id = \(bind: member.bucketId.stored) AND org_id = \(bind: repository.orgId.stored)
+            SELECT id FROM buckets WHERE id = \(bind: member.bucketId.canonical) AND org_id = \(bind: repository.orgId.canonical)
               AND deleted_at IS NULL
             """
         ).first()
         guard row != nil else {
-            return .repository(.notFound, "Bucket \(member.bucketId.stored) not found", repoId: repository.id)
+            return .repository(.notFound, "Bucket \(member.bucketId.canonical) not found", repoId: repository.id)
         }
         return .repository(
-            .mirrorUnitInOtherRepository, "Bucket \(member.bucketId.stored) is owned by or used in another repository", repoId: repository.id
+            .mirrorUnitInOtherRepository, "Bucket \(member.bucketId.canonical) is owned by or used in another repository", repoId: repository.id
         )
     }
 
     /// Gives back every live member of a repository, as its mode (before any change in this
     /// transaction) claimed it. Runs inside the writing transaction.
     static func release(repositoryId: UUID, at now: Date, _ sql: any SQLDatabase) async throws {
-        let row = try await sql.raw("SELECT mode FROM repositories WHERE id = \(bind: repositoryId.stored)").first()
+        let row = try await sql.raw("SELECT mode FROM repositories WHERE id = \(bind: repositoryId.canonical)").first()
         if try row?.decode(column: "mode", as: String.self) == RepositoryMode.mirror.rawValue {
             try await sql.raw(
-                "UPDATE buckets SET mirror_repository_id = NULL WHERE mirror_repository_id = \(bind: repositoryId.stored)"
+                "UPDATE buckets SET mirror_repository_id = NULL WHERE mirror_repository_id = \(bind: repositoryId.canonical)"
             ).run()
         } else {
             let claims = try await sql.raw(
                 """
                 SELECT bucket_id, COUNT(*) AS uses FROM repository_buckets
-                WHERE repository_id = \(bind: repositoryId.stored) AND released_at IS NULL GROUP BY bucket_id
+                WHERE repository_id = \(bind: repositoryId.canonical) AND released_at IS NULL GROUP BY bucket_id
                 """
             ).all()
             for claim in claims {
@@ -310,7 +310,7 @@ public struct SQLRepositoryStore: RepositoryStore {
         try await sql.raw(
             """
             UPDATE repository_buckets SET released_at = \(bind: now.millisecondsSince1970)
-            WHERE repository_id = \(bind: repositoryId.stored) AND released_at IS NULL
+            WHERE repository_id = \(bind: repositoryId.canonical) AND released_at IS NULL
             """
         ).run()
     }
@@ -319,7 +319,7 @@ public struct SQLRepositoryStore: RepositoryStore {
 
     static func liveCount(orgId: UUID, _ sql: any SQLDatabase) async throws -> Int {
         let row = try await sql.raw(
-            "SELECT COUNT(*) AS live FROM repositories WHERE org_id = \(bind: orgId.stored) AND deleted_at IS NULL"
+            "SELECT COUNT(*) AS live FROM repositories WHERE org_id = \(bind: orgId.canonical) AND deleted_at IS NULL"
         ).first()
         return try row?.decode(column: "live", as: Int.self) ?? 0
     }
@@ -329,7 +329,7 @@ public struct SQLRepositoryStore: RepositoryStore {
         let rows = try await sql.raw(
             """
             SELECT repository_id, bucket_id, folder, is_master FROM repository_buckets
-            WHERE repository_id IN (\(binds: repositoryIds.map(\.stored))) AND released_at IS NULL
+            WHERE repository_id IN (\(binds: repositoryIds.map(\.canonical))) AND released_at IS NULL
             ORDER BY repository_id, position
             """
         ).all()
@@ -356,7 +356,7 @@ public struct SQLRepositoryStore: RepositoryStore {
         ).all().map { row in
             RepositoryKey(
                 id: try row.uuid("id"), repositoryId: try row.uuid("repository_id"), name: try row.decode(column: "name", as: String.self),
-                access: RepositoryAccess(rawValue: try row.decode(column: "access_type", as: String.self)) ?? .read,
+                access: try row.enumeration("access_type", as: RepositoryAccess.self),
                 key: try row.decode(column: "access_key", as: String.self),
                 secret: SealedSecret(
                     key: try row.decode(column: "secret_key_version", as: String.self), iv: try row.decode(column: "secret_iv", as: String.self),
@@ -381,8 +381,8 @@ public struct SQLRepositoryStore: RepositoryStore {
             var repositories = try rows.map { row in
                 Repository(
                     id: try row.uuid("id"), orgId: try row.uuid("org_id"), workspaceId: try row.uuid("workspace_id"),
-                    name: try row.decode(column: "name", as: String.self), storageType: try row.storageType("storage_type"),
-                    mode: RepositoryMode(rawValue: try row.decode(column: "mode", as: String.self)) ?? .normal, members: [],
+                    name: try row.decode(column: "name", as: String.self), storageType: try row.enumeration("storage_type", as: StorageType.self),
+                    mode: try row.enumeration("mode", as: RepositoryMode.self), members: [],
                     disabled: try row.decode(column: "disabled", as: Bool.self), createdAt: try row.date("created_at")
                 )
             }

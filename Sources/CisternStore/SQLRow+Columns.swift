@@ -26,12 +26,19 @@ extension SQLRow {
         try self.optional(column, as: Int64.self).map(Date.init(millisecondsSince1970:))
     }
 
-    func orgRole(_ column: String) throws -> OrgRole {
-        let raw = try self.decode(column: column, as: Int.self)
-        guard let role = OrgRole(rawValue: raw) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(column) holds unknown role \(raw)"))
+    /// A column holding an enumeration's raw value (a role, a mode, a status...). A value the
+    /// enumeration does not know makes the row corrupt: it is never read as some default.
+    func enumeration<T: RawRepresentable>(_ column: String, as type: T.Type) throws -> T where T.RawValue: Decodable {
+        let raw = try self.decode(column: column, as: T.RawValue.self)
+        guard let value = T(rawValue: raw) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(column) holds \(raw), which is no \(T.self)"))
         }
-        return role
+        return value
+    }
+
+    /// `enumeration`, for a column that may be NULL.
+    func optionalEnumeration<T: RawRepresentable>(_ column: String, as type: T.Type) throws -> T? where T.RawValue: Decodable {
+        try self.decodeNil(column: column) ? nil : try self.enumeration(column, as: T.self)
     }
 
     /// A `users` row, selected with the column list `User.columns` under `prefix`.
@@ -42,7 +49,7 @@ extension SQLRow {
             email: try self.decode(column: "\(prefix)email", as: String.self),
             firstName: try self.decode(column: "\(prefix)first_name", as: String.self),
             lastName: try self.decode(column: "\(prefix)last_name", as: String.self),
-            orgRole: try self.orgRole("\(prefix)org_role"),
+            orgRole: try self.enumeration("\(prefix)org_role", as: OrgRole.self),
             validated: try self.decode(column: "\(prefix)validated", as: Bool.self),
             active: try self.decode(column: "\(prefix)active", as: Bool.self),
             createdAt: try self.date("\(prefix)created_at"),
@@ -61,14 +68,6 @@ extension SQLRow {
         )
     }
 
-    func workspaceRole(_ column: String) throws -> WorkspaceRole {
-        let raw = try self.decode(column: column, as: String.self)
-        guard let role = WorkspaceRole(rawValue: raw) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(column) holds unknown role \(raw)"))
-        }
-        return role
-    }
-
     /// A `sessions` row, selected with the column list `Session.columns` under `prefix`.
     func session(prefix: String = "s_") throws -> Session {
         Session(
@@ -81,11 +80,6 @@ extension SQLRow {
             revokedAt: try self.optionalDate("\(prefix)revoked_at")
         )
     }
-}
-
-extension UUID {
-    /// The stored form of an id: the lowercase UUID string.
-    var stored: String { self.canonical }
 }
 
 /// Column lists for selecting whole rows under a prefix, so joins read unambiguously.

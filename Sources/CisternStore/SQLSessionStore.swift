@@ -15,7 +15,7 @@ public struct SQLSessionStore: SessionStore {
             try await sql.raw(
                 """
                 INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at, user_agent)
-                VALUES (\(bind: session.id.stored), \(bind: session.userId.stored), \(bind: session.createdAt.millisecondsSince1970),
+                VALUES (\(bind: session.id.canonical), \(bind: session.userId.canonical), \(bind: session.createdAt.millisecondsSince1970),
                         \(bind: session.expiresAt.millisecondsSince1970), \(bind: session.lastUsedAt?.millisecondsSince1970),
                         \(bind: session.userAgent))
                 """
@@ -23,7 +23,7 @@ public struct SQLSessionStore: SessionStore {
             try await sql.raw(
                 """
                 INSERT INTO refresh_tokens (token_hash, session_id, issued_at)
-                VALUES (\(bind: refreshTokenHash), \(bind: session.id.stored), \(bind: session.createdAt.millisecondsSince1970))
+                VALUES (\(bind: refreshTokenHash), \(bind: session.id.canonical), \(bind: session.createdAt.millisecondsSince1970))
                 """
             ).run()
         }
@@ -35,8 +35,8 @@ public struct SQLSessionStore: SessionStore {
                 let row = try await sql.raw(
                     """
                     SELECT \(Columns.user("u")), \(Columns.session("s")) FROM users u
-                    LEFT JOIN sessions s ON s.id = \(bind: sessionId.stored) AND s.user_id = u.id
-                    WHERE u.id = \(bind: userId.stored) AND u.deleted_at IS NULL
+                    LEFT JOIN sessions s ON s.id = \(bind: sessionId.canonical) AND s.user_id = u.id
+                    WHERE u.id = \(bind: userId.canonical) AND u.deleted_at IS NULL
                     """
                 ).first()
             else { return nil }
@@ -72,7 +72,7 @@ public struct SQLSessionStore: SessionStore {
                 try await sql.raw(
                     """
                     UPDATE sessions SET revoked_at = \(bind: now.millisecondsSince1970)
-                    WHERE id = \(bind: session.id.stored) AND revoked_at IS NULL
+                    WHERE id = \(bind: session.id.canonical) AND revoked_at IS NULL
                     """
                 ).run()
                 return .reuseDetected(sessionId: session.id)
@@ -81,13 +81,13 @@ public struct SQLSessionStore: SessionStore {
             try await sql.raw(
                 """
                 INSERT INTO refresh_tokens (token_hash, session_id, issued_at)
-                VALUES (\(bind: replacementHash), \(bind: session.id.stored), \(bind: now.millisecondsSince1970))
+                VALUES (\(bind: replacementHash), \(bind: session.id.canonical), \(bind: now.millisecondsSince1970))
                 """
             ).run()
             try await sql.raw(
                 """
                 UPDATE sessions SET expires_at = \(bind: expiresAt.millisecondsSince1970), last_used_at = \(bind: now.millisecondsSince1970)
-                WHERE id = \(bind: session.id.stored)
+                WHERE id = \(bind: session.id.canonical)
                 """
             ).run()
             session.expiresAt = expiresAt
@@ -112,7 +112,7 @@ public struct SQLSessionStore: SessionStore {
             let revoked = try await sql.raw(
                 """
                 UPDATE sessions SET revoked_at = \(bind: now.millisecondsSince1970)
-                WHERE id = \(bind: sessionId.stored) AND user_id = \(bind: userId.stored)
+                WHERE id = \(bind: sessionId.canonical) AND user_id = \(bind: userId.canonical)
                   AND revoked_at IS NULL AND expires_at > \(bind: now.millisecondsSince1970)
                 RETURNING id
                 """
@@ -126,7 +126,7 @@ public struct SQLSessionStore: SessionStore {
             try await sql.raw(
                 """
                 SELECT \(Columns.session("s")) FROM sessions s
-                WHERE s.user_id = \(bind: userId.stored) AND s.revoked_at IS NULL AND s.expires_at > \(bind: now.millisecondsSince1970)
+                WHERE s.user_id = \(bind: userId.canonical) AND s.revoked_at IS NULL AND s.expires_at > \(bind: now.millisecondsSince1970)
                 ORDER BY s.created_at DESC, s.id
                 """
             ).all().map { try $0.session() }

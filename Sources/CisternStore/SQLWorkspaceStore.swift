@@ -16,14 +16,14 @@ public struct SQLWorkspaceStore: WorkspaceStore {
                 try await sql.raw(
                     """
                     INSERT INTO workspaces (id, org_id, name, name_key, is_default, created_at)
-                    VALUES (\(bind: workspace.id.stored), \(bind: workspace.orgId.stored), \(bind: workspace.name),
+                    VALUES (\(bind: workspace.id.canonical), \(bind: workspace.orgId.canonical), \(bind: workspace.name),
                             \(bind: NameKey.of(workspace.name)), \(bind: workspace.isDefault), \(bind: workspace.createdAt.millisecondsSince1970))
                     """
                 ).run()
                 try await sql.raw(
                     """
                     INSERT INTO workspace_members (workspace_id, user_id, role, created_at)
-                    VALUES (\(bind: workspace.id.stored), \(bind: adminId.stored), \(bind: WorkspaceRole.admin.rawValue),
+                    VALUES (\(bind: workspace.id.canonical), \(bind: adminId.canonical), \(bind: WorkspaceRole.admin.rawValue),
                             \(bind: workspace.createdAt.millisecondsSince1970))
                     """
                 ).run()
@@ -37,18 +37,18 @@ public struct SQLWorkspaceStore: WorkspaceStore {
                 let row = try await sql.raw(
                     """
                     SELECT w.org_id AS org_id, m.role AS role FROM workspaces w
-                    LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = \(bind: userId.stored)
-                    WHERE w.id = \(bind: workspaceId.stored) AND w.deleted_at IS NULL
+                    LEFT JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = \(bind: userId.canonical)
+                    WHERE w.id = \(bind: workspaceId.canonical) AND w.deleted_at IS NULL
                     """
                 ).first()
             else { return nil }
-            let membership = try row.decodeNil(column: "role") ? nil : try row.workspaceRole("role")
+            let membership = try row.decodeNil(column: "role") ? nil : try row.enumeration("role", as: WorkspaceRole.self)
             return WorkspaceAccess(workspaceId: workspaceId, orgId: try row.uuid("org_id"), membership: membership)
         }
     }
 
     public func details(workspaceId: UUID) async throws -> WorkspaceDetails? {
-        try await self.fetch(where: "w.id = \(bind: workspaceId.stored)").first
+        try await self.fetch(where: "w.id = \(bind: workspaceId.canonical)").first
     }
 
     public func list(_ scope: ReadScope) async throws -> [WorkspaceDetails] {
@@ -62,7 +62,7 @@ public struct SQLWorkspaceStore: WorkspaceStore {
                     let row = try await sql.raw(
                         """
                         UPDATE workspaces SET name = \(bind: name), name_key = \(bind: NameKey.of(name))
-                        WHERE id = \(bind: workspaceId.stored) AND deleted_at IS NULL
+                        WHERE id = \(bind: workspaceId.canonical) AND deleted_at IS NULL
                         RETURNING \(Columns.workspace("workspaces"))
                         """
                     ).first()
@@ -76,13 +76,13 @@ public struct SQLWorkspaceStore: WorkspaceStore {
         try await self.database.transaction { sql in
             guard
                 let row = try await sql.raw(
-                    "SELECT is_default FROM workspaces WHERE id = \(bind: workspaceId.stored) AND deleted_at IS NULL"
+                    "SELECT is_default FROM workspaces WHERE id = \(bind: workspaceId.canonical) AND deleted_at IS NULL"
                 ).first()
             else { throw CisternError.workspaceNotFound }
             guard try !row.decode(column: "is_default", as: Bool.self) else { throw CisternError.defaultWorkspaceUndeletable }
             guard try await Self.holdsContent(workspaceId: workspaceId, sql) == false else { throw CisternError.workspaceNotEmpty }
             try await sql.raw(
-                "UPDATE workspaces SET deleted_at = \(bind: now.millisecondsSince1970) WHERE id = \(bind: workspaceId.stored)"
+                "UPDATE workspaces SET deleted_at = \(bind: now.millisecondsSince1970) WHERE id = \(bind: workspaceId.canonical)"
             ).run()
         }
     }
@@ -92,22 +92,22 @@ public struct SQLWorkspaceStore: WorkspaceStore {
             let sameOrganization = try await sql.raw(
                 """
                 SELECT u.id FROM users u JOIN workspaces w ON w.org_id = u.org_id
-                WHERE u.id = \(bind: userId.stored) AND u.deleted_at IS NULL
-                  AND w.id = \(bind: workspaceId.stored) AND w.deleted_at IS NULL
+                WHERE u.id = \(bind: userId.canonical) AND u.deleted_at IS NULL
+                  AND w.id = \(bind: workspaceId.canonical) AND w.deleted_at IS NULL
                 """
             ).first()
             guard sameOrganization != nil else { throw CisternError.targetUserNotFound }
             let existing = try await sql.raw(
                 """
                 SELECT role FROM workspace_members
-                WHERE workspace_id = \(bind: workspaceId.stored) AND user_id = \(bind: userId.stored)
+                WHERE workspace_id = \(bind: workspaceId.canonical) AND user_id = \(bind: userId.canonical)
                 """
             ).first()
             guard existing == nil else { throw CisternError.alreadyAMember }
             try await sql.raw(
                 """
                 INSERT INTO workspace_members (workspace_id, user_id, role, created_at)
-                VALUES (\(bind: workspaceId.stored), \(bind: userId.stored), \(bind: role.rawValue), \(bind: now.millisecondsSince1970))
+                VALUES (\(bind: workspaceId.canonical), \(bind: userId.canonical), \(bind: role.rawValue), \(bind: now.millisecondsSince1970))
                 """
             ).run()
         }
@@ -118,7 +118,7 @@ public struct SQLWorkspaceStore: WorkspaceStore {
             try await sql.raw(
                 """
                 UPDATE workspace_members SET role = \(bind: role.rawValue)
-                WHERE workspace_id = \(bind: workspaceId.stored) AND user_id = \(bind: userId.stored)
+                WHERE workspace_id = \(bind: workspaceId.canonical) AND user_id = \(bind: userId.canonical)
                   AND user_id IN (SELECT id FROM users WHERE deleted_at IS NULL)
                 RETURNING user_id
                 """
@@ -131,7 +131,7 @@ public struct SQLWorkspaceStore: WorkspaceStore {
             try await sql.raw(
                 """
                 DELETE FROM workspace_members
-                WHERE workspace_id = \(bind: workspaceId.stored) AND user_id = \(bind: userId.stored)
+                WHERE workspace_id = \(bind: workspaceId.canonical) AND user_id = \(bind: userId.canonical)
                   AND user_id IN (SELECT id FROM users WHERE deleted_at IS NULL)
                 RETURNING user_id
                 """
@@ -144,7 +144,7 @@ public struct SQLWorkspaceStore: WorkspaceStore {
     static func holdsContent(workspaceId: UUID, _ sql: any SQLDatabase) async throws -> Bool {
         for table in Self.contentTables {
             let row = try await sql.raw(
-                "SELECT 1 AS present FROM \(ident: table) WHERE workspace_id = \(bind: workspaceId.stored) AND deleted_at IS NULL LIMIT 1"
+                "SELECT 1 AS present FROM \(ident: table) WHERE workspace_id = \(bind: workspaceId.canonical) AND deleted_at IS NULL LIMIT 1"
             ).first()
             if row != nil { return true }
         }
@@ -165,13 +165,13 @@ public struct SQLWorkspaceStore: WorkspaceStore {
                 """
                 SELECT m.workspace_id AS workspace_id, m.role AS role, \(Columns.user("u")) FROM workspace_members m
                 JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL
-                WHERE m.workspace_id IN (\(binds: workspaces.map(\.id.stored)))
+                WHERE m.workspace_id IN (\(binds: workspaces.map(\.id.canonical)))
                 ORDER BY m.created_at, u.id
                 """
             ).all()
             var members: [UUID: [WorkspaceMember]] = [:]
             for row in memberRows {
-                members[try row.uuid("workspace_id"), default: []].append(WorkspaceMember(role: try row.workspaceRole("role"), user: try row.user()))
+                members[try row.uuid("workspace_id"), default: []].append(WorkspaceMember(role: try row.enumeration("role", as: WorkspaceRole.self), user: try row.user()))
             }
             return workspaces.map { WorkspaceDetails(workspace: $0, members: members[$0.id] ?? []) }
         }

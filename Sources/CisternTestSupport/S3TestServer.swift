@@ -40,7 +40,7 @@ public enum S3TestServer {
 
     /// A fresh bucket name.
     public static func uniqueBucketName() -> String {
-        "cistern-\(UUID().uuidString.lowercased().prefix(13))"
+        "cistern-\(UUID().canonical.prefix(13))"
     }
 
     /// Creates a bucket through our own signed client.
@@ -64,6 +64,7 @@ public enum S3TestServer {
 }
 
 /// Runs `body` with a provider on a fresh HTTP client, shut down afterwards.
+@discardableResult
 public func withS3Provider<T: Sendable>(
     timeout: Int64 = 5, connectTimeout: TimeAmount = .seconds(2), _ body: (S3Provider) async throws -> T
 ) async throws -> T {

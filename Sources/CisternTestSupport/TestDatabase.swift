@@ -20,7 +20,7 @@ public enum TestDatabase {
         // that creates each test's database included, may take longer than the default 10 s.
         components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "connect_timeout", value: "60")]
         let admin = try await Database.openPostgres(url: components.string!, connections: 1, logger: Logger(label: "test"))
-        let name = "cistern_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let name = "cistern_t_" + UUID().canonical.replacingOccurrences(of: "-", with: "")
         do {
             try await admin.withConnection { try await $0.raw("CREATE DATABASE \(ident: name)").run() }
             try await admin.close()

@@ -1,15 +1,13 @@
 import ArgumentParser
 import CisternAPI
-import CisternStore
 import Foundation
 import Hummingbird
-import Logging
 
 struct Cistern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cistern",
         abstract: "A self-hosted control plane for storage buckets at other providers.",
-        subcommands: [Serve.self, Migrate.self, Dev.self]
+        subcommands: [Serve.self, Migrate.self]
     )
 
     /// Parses the command line and runs the command (what `@main` would do; `main.swift` first
@@ -58,7 +56,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await failingInOneLine {
             let configuration = try self.options.resolve()
-            let app = try await buildApplication(configuration, logger: makeLogger(configuration))
+            let app = try await buildApplication(configuration, logger: configuration.makeLogger())
             try await app.runService()
         }
     }
@@ -71,63 +69,16 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         try await failingInOneLine {
             let configuration = try self.options.resolve()
-            let applied = try await migrateDatabase(configuration, logger: makeLogger(configuration))
+            let applied = try await migrateDatabase(configuration, logger: configuration.makeLogger())
             print(applied.isEmpty ? "schema is up to date" : "applied migrations: " + applied.map(String.init).joined(separator: ", "))
         }
     }
 }
 
-struct Dev: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Tools for developing and benchmarking Cistern.", subcommands: [Seed.self])
-}
-
-struct Seed: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Fill an empty database with a generated dataset and print access tokens for its known users.",
-        discussion: """
-            Besides the spread-out rest, the dataset holds a known small organization (50 buckets in 3 workspaces, \
-            20 repositories of which 8 MIRROR, an OWNER and a USER who reads one workspace) and, unless \
-            --large-org-buckets is 0, a known large organization. Prints shell assignments: SEED_<ROLE>_TOKEN=... .
-            """
-    )
-    @OptionGroup var options: SettingOptions
-    @Option(help: "Organizations in all.") var orgs = 2000
-    @Option(help: "Buckets in all.") var buckets = 100_000
-    @Option(help: "Repositories in all.") var repos = 20_000
-    @Option(name: .customLong("large-org-buckets"), help: "Buckets of the known large organization (0: none).") var largeOrgBuckets = 10_000
-
-    func run() async throws {
-        try await failingInOneLine {
-            let configuration = try self.options.resolve()
-            let plan = SeedPlan(organizations: self.orgs, buckets: self.buckets, repositories: self.repos, largeOrganizationBuckets: self.largeOrgBuckets)
-            let report = try await seedDevelopmentDataset(configuration, plan: plan, logger: makeLogger(configuration))
-            let written = report.dataset
-            print(
-                "# seeded \(written.organizations) organizations, \(written.users) users, \(written.workspaces) workspaces, "
-                    + "\(written.buckets) buckets, \(written.repositories) repositories (\(written.mirrorMembers) buckets in MIRRORs) "
-                    + "in \(String(format: "%.1f", report.seconds)) s; every user's password: \(report.password)"
-            )
-            for login in report.logins {
-                let name = login.role.uppercased().replacingOccurrences(of: "-", with: "_")
-                print("# \(login.role): \(login.email), organization \(login.orgId.uuidString.lowercased())")
-                print("SEED_\(name)_TOKEN=\(login.accessToken)")
-            }
-        }
-    }
-}
-
-func makeLogger(_ configuration: CisternConfiguration) -> Logger {
-    var logger = Logger(label: "cistern")
-    logger.logLevel = configuration.logLevel
-    return logger
-}
-
-/// Runs `body`; an error becomes one line on standard error and exit status 1, not a stack trace.
+/// Runs `body`; an error becomes one line on standard error and exit status 1.
 func failingInOneLine(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch {
-        FileHandle.standardError.write(Data("cistern: \(describeFailure(error))\n".utf8))
+    do { try await body() } catch {
+        reportFailure(error)
         throw ExitCode.failure
     }
 }

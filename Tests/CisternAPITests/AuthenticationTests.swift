@@ -71,7 +71,10 @@ struct AuthenticationTests {
         let app = TestApp { $0.accessTokenLifetime = 60 }
         try await app.run { api in
             let account = try await api.register()
-            app.clock.advance(by: 61)
+            #expect(try await api.request(.get, "/user/profile", token: account.accessToken).status == .ok)
+            app.clock.advance(by: 59)
+            #expect(try await api.request(.get, "/user/profile", token: account.accessToken).status == .ok)
+            app.clock.advance(by: 2)
             #expect(try await api.request(.get, "/user/profile", token: account.accessToken).status == .unauthorized)
         }
     }

@@ -87,7 +87,7 @@ struct AvailableBucketsTests {
             let world = try await World.build(api, withBucket: true)
             let expected = #"{"message":"Workspace not found or access denied","success":false}"#
             for (actor, workspace) in [(Actor.readMember, world.defaultWorkspaceId), (.foreignOwner, world.projectId),
-                                       (.owner, UUID().uuidString.lowercased())] {
+                                       (.owner, UUID().canonical)] {
                 let response = try await api.request(.get, "/bucket/available?workspaceId=\(workspace)", token: world.tokens[actor]!)
                 #expect(response.status == .notFound)
                 #expect(response.text == expected)

@@ -64,7 +64,7 @@ struct ConfigurationTests {
         let directory = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: "\(directory)/master.key", contents: Data("not a key".utf8), attributes: [.posixPermissions: 0o600])
+        try #require(FileManager.default.createFile(atPath: "\(directory)/master.key", contents: Data("not a key".utf8), attributes: [.posixPermissions: 0o600]))
         var configuration = CisternConfiguration()
         configuration.dataDirectory = directory
         #expect {

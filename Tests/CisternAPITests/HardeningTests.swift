@@ -176,7 +176,7 @@ struct HardeningTests {
             await #expect { _ = try await buildApplication(configuration) } throws: { "\($0)".contains("master key \(version), which is not loaded") }
 
             configuration.masterKey = nil
-            FileManager.default.createFile(atPath: keyFile, contents: original, attributes: [.posixPermissions: 0o600])
+            try #require(FileManager.default.createFile(atPath: keyFile, contents: original, attributes: [.posixPermissions: 0o600]))
             // With the real key back, it starts and serves.
             try await buildApplication(configuration).test(.router) { client in
                 try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
@@ -200,8 +200,10 @@ struct HardeningTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cistern-perm-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        FileManager.default.createFile(
-            atPath: directory + "/jwt-signing.key", contents: Data(KeyMaterial.generate().base64.utf8), attributes: [.posixPermissions: 0o644]
+        try #require(
+            FileManager.default.createFile(
+                atPath: directory + "/jwt-signing.key", contents: Data(KeyMaterial.generate().base64.utf8), attributes: [.posixPermissions: 0o644]
+            )
         )
         var configuration = CisternConfiguration()
         configuration.dataDirectory = directory

@@ -171,7 +171,7 @@ struct HostileInputTests {
         case "endpoint": "https://s3.example.com"
         case "region": "us-east-1"
         case "bucket": "plausible-bucket"
-        case "userId", "workspaceId", "bucketId": UUID().uuidString.lowercased()
+        case "userId", "workspaceId", "bucketId": UUID().canonical
         default: "plausible \(UUID().uuidString.prefix(6))"
         }
     }

@@ -103,7 +103,7 @@ final class Replica: @unchecked Sendable {
         }
         self.process.environment = environment
         self.log = dataDirectory + ".log"
-        FileManager.default.createFile(atPath: self.log, contents: nil)
+        guard FileManager.default.createFile(atPath: self.log, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
         self.process.standardError = FileHandle(forWritingAtPath: self.log)
         self.process.standardOutput = FileHandle(forWritingAtPath: self.log)
         try self.process.run()

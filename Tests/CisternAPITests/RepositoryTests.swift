@@ -261,7 +261,7 @@ struct RepositoryTests {
                 try await SQLRepositoryStore(database: database).credential(accessKey: key)
             }
             let credential = try #require(opened)
-            #expect(credential.repository.id.uuidString.lowercased() == repo)
+            #expect(credential.repository.id.canonical == repo)
             #expect(try sealer.open(credential.key.secret, context: "repokey:\(keyId)").revealed == secret)
             if !TestDatabase.onPostgres {
                 let databaseBytes = try Data(contentsOf: URL(fileURLWithPath: "\(app.dataDirectory)/cistern.sqlite-wal"))

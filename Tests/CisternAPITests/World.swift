@@ -73,7 +73,8 @@ struct World: Sendable {
             let key = try await api.request(
                 .post, "/repo/\(repositoryId!)/apikey", json: ["name": "ci", "accessType": "READ"], token: owner.accessToken
             )
-            repositoryKeyId = try #require(key.string("id"))
+            let keyId: String = try #require(key.string("id"))
+            repositoryKeyId = keyId
         }
         return World(
             api: api, tokens: tokens, userIds: ids, orgId: owner.orgId, projectId: projectId, defaultWorkspaceId: defaultId,

@@ -74,7 +74,7 @@ struct RepositoryRulesTests {
     @Test func errorsCarryTheirStatusAndTheRepositoryShape() throws {
         let error = try #require(RepositoryRules.check(mode: .mirror, members: [], facts: visible, repoId: a))
         #expect(error.kind == .badRequest)
-        #expect(error.shape == .repository(repoId: a.uuidString.lowercased()))
+        #expect(error.shape == .repository(repoId: a.canonical))
         #expect(RepositoryErrorCode.mirrorUnitInOtherRepository.kind == .conflict)
         #expect(RepositoryErrorCode.quotaExceeded.kind == .tooManyRequests)
     }

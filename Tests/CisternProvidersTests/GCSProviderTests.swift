@@ -28,7 +28,7 @@ struct GCSProviderTests {
 
     /// Creates a bucket (and optionally an object) in the emulator through its JSON API.
     static func createBucket(withObject object: String? = nil) async throws -> String {
-        let name = "cistern-\(UUID().uuidString.lowercased().prefix(13))"
+        let name = "cistern-\(UUID().canonical.prefix(13))"
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
             var create = HTTPClientRequest(url: "\(try endpoint())/storage/v1/b?project=cistern")

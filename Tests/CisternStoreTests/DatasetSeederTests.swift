@@ -1,10 +1,11 @@
 import CisternCore
+import CisternDevTools
 import CisternStore
 import Foundation
 import SQLKit
 import Testing
 
-/// The benchmark dataset (`cistern dev seed`): the planned shape, and every invariant the stores keep.
+/// The benchmark dataset (`cistern-dev seed`): the planned shape, and every invariant the stores keep.
 @Suite("Dataset seeder")
 struct DatasetSeederTests {
     static let plan = SeedPlan(organizations: 6, buckets: 400, repositories: 60, largeOrganizationBuckets: 150)
@@ -38,9 +39,9 @@ struct DatasetSeederTests {
                 func count(_ query: SQLQueryString) async throws -> Int {
                     try #require(try await sql.raw(query).first()).decode(column: "n", as: Int.self)
                 }
-                let smallRepositories = try await count("SELECT COUNT(*) AS n FROM repositories WHERE org_id = \(bind: small.orgId.uuidString.lowercased())")
+                let smallRepositories = try await count("SELECT COUNT(*) AS n FROM repositories WHERE org_id = \(bind: small.orgId.canonical)")
                 let smallMirrors = try await count(
-                    "SELECT COUNT(*) AS n FROM repositories WHERE mode = 'MIRROR' AND org_id = \(bind: small.orgId.uuidString.lowercased())"
+                    "SELECT COUNT(*) AS n FROM repositories WHERE mode = 'MIRROR' AND org_id = \(bind: small.orgId.canonical)"
                 )
                 #expect(smallRepositories == SeedPlan.smallRepositories)
                 #expect(smallMirrors == SeedPlan.smallMirrors)

@@ -53,7 +53,7 @@ struct RepositoryStoreTests {
             // And the database itself refuses the combination, whatever code tries it.
             await #expect(throws: (any Error).self) {
                 try await database.withConnection { sql in
-                    try await sql.raw("UPDATE buckets SET mirror_repository_id = 'r' WHERE id = \(bind: setup.bucketId.uuidString.lowercased())").run()
+                    try await sql.raw("UPDATE buckets SET mirror_repository_id = 'r' WHERE id = \(bind: setup.bucketId.canonical)").run()
                 }
             }
         }

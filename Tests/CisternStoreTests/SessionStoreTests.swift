@@ -15,14 +15,14 @@ struct SessionStoreTests {
             // Bypass the store's check: the unique index alone must refuse it.
             let other = makeRegistration(email: "ADA@example.com")
             try await database.withConnection { sql in
-                try await sql.raw("INSERT INTO organizations (id, name, created_at) VALUES (\(bind: other.organization.id.uuidString.lowercased()), 'x', 0)").run()
+                try await sql.raw("INSERT INTO organizations (id, name, created_at) VALUES (\(bind: other.organization.id.canonical), 'x', 0)").run()
             }
             await #expect(throws: (any Error).self) {
                 try await database.withConnection { sql in
                     try await sql.raw(
                         """
                         INSERT INTO users (id, org_id, email, email_key, password_hash, first_name, last_name, org_role, created_at)
-                        VALUES ('u2', \(bind: other.organization.id.uuidString.lowercased()), 'ADA@example.com', 'ada@example.com', 'h', 'a', 'b', 0, 0)
+                        VALUES ('u2', \(bind: other.organization.id.canonical), 'ADA@example.com', 'ada@example.com', 'h', 'a', 'b', 0, 0)
                         """
                     ).run()
                 }

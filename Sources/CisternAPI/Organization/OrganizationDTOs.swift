@@ -38,11 +38,11 @@ struct OrgUserResponse: Encodable {
     @Nullable var deletedAt: Date?
 
     init(_ user: User) {
-        self.id = user.id.wire
+        self.id = user.id.canonical
         self.email = user.email
         self.name = user.firstName
         self.lastName = user.lastName
-        self.orgId = user.orgId.wire
+        self.orgId = user.orgId.canonical
         self.orgRole = user.orgRole.rawValue
         self.orgRoleDescription = user.orgRole.name
         self.orgRoles = user.orgRole.heldLevels

@@ -13,6 +13,7 @@ struct UserController {
     let registrationOpen: Bool
     let loginThrottle: LoginThrottle
     let clientAddress: ClientAddress
+    let timeSource: any TimeSource
 
     /// Routes that need no token.
     func addPublicRoutes(to router: some RouterMethods<AppRequestContext>) {
@@ -40,7 +41,7 @@ struct UserController {
         let lastName = try Validate.text(body.lastName, field: "lastName", maxLength: 100)
         let companyName = try Validate.text(body.companyName, field: "companyName")
 
-        let now = self.tokens.timeSource.now
+        let now = self.timeSource.now
         let organization = Organization(id: UUID(), name: companyName, createdAt: now)
         let owner = User(
             id: UUID(), orgId: organization.id, email: email, firstName: firstName, lastName: lastName, orgRole: .owner,
@@ -87,7 +88,7 @@ struct UserController {
         let next = self.tokens.newRefreshToken()
         let outcome = try await self.sessions.rotate(
             presentedHash: TokenService.hash(refreshToken: presented), replacementHash: next.hash,
-            now: self.tokens.timeSource.now, expiresAt: self.tokens.refreshExpiry
+            now: self.timeSource.now, expiresAt: self.tokens.refreshExpiry
         )
         switch outcome {
         case .rotated(let session, let user):
@@ -116,7 +117,7 @@ struct UserController {
             }
             sessionId = session.id
         }
-        _ = try await self.sessions.revoke(sessionId: sessionId, userId: context.principal.userId, now: self.tokens.timeSource.now)
+        _ = try await self.sessions.revoke(sessionId: sessionId, userId: context.principal.userId, now: self.timeSource.now)
         return SuccessResponse()
     }
 
@@ -126,20 +127,20 @@ struct UserController {
     }
 
     @Sendable func listTokens(_ request: Request, context: AuthenticatedContext) async throws -> TokenListResponse {
-        let live = try await self.sessions.liveSessions(userId: context.principal.userId, now: self.tokens.timeSource.now)
+        let live = try await self.sessions.liveSessions(userId: context.principal.userId, now: self.timeSource.now)
         return TokenListResponse(tokens: live.map(TokenListResponse.Token.init))
     }
 
     @Sendable func deleteToken(_ request: Request, context: AuthenticatedContext) async throws -> SuccessResponse {
         let tokenId = try Validate.uuid("tokenId", in: context)
-        guard try await self.sessions.revoke(sessionId: tokenId, userId: context.principal.userId, now: self.tokens.timeSource.now) else {
+        guard try await self.sessions.revoke(sessionId: tokenId, userId: context.principal.userId, now: self.timeSource.now) else {
             throw CisternError(.notFound, message: "Token not found")
         }
         return SuccessResponse()
     }
 
     private func openSession(for user: User, userAgent: String?) async throws -> SessionResponse {
-        let now = self.tokens.timeSource.now
+        let now = self.timeSource.now
         let refresh = self.tokens.newRefreshToken()
         let session = Session(
             id: UUID(), userId: user.id, createdAt: now, expiresAt: self.tokens.refreshExpiry, lastUsedAt: now,
@@ -150,7 +151,7 @@ struct UserController {
         try await self.sessions.open(session, refreshTokenHash: refresh.hash)
         let access = try await self.tokens.accessToken(for: user, sessionId: session.id)
         return SessionResponse(
-            accessToken: access.token, refreshToken: refresh.token, tokenId: session.id.wire,
+            accessToken: access.token, refreshToken: refresh.token, tokenId: session.id.canonical,
             expiresAt: Int64(access.expiresAt.timeIntervalSince1970), user: AuthUserResponse(user)
         )
     }

@@ -1,9 +1,10 @@
+import CisternAPI
 import CisternCore
 import CisternStore
 import Foundation
 import Logging
 
-/// What `cistern dev seed` made, and how to act as its known users.
+/// What `cistern-dev seed` made, and how to act as its known users.
 public struct SeedReport: Sendable {
     public struct Login: Sendable {
         /// `small-owner`, `small-member`, `large-owner`.
@@ -43,7 +44,7 @@ public func seedDevelopmentDataset(_ configuration: CisternConfiguration, plan: 
         let sessions = SQLSessionStore(database: database)
         var logins: [SeedReport.Login] = []
         for known in dataset.knownUsers {
-            let session = Session(id: UUID(), userId: known.user.id, createdAt: time.now, expiresAt: tokens.refreshExpiry, userAgent: "cistern dev seed")
+            let session = Session(id: UUID(), userId: known.user.id, createdAt: time.now, expiresAt: tokens.refreshExpiry, userAgent: "cistern-dev seed")
             try await sessions.open(session, refreshTokenHash: tokens.newRefreshToken().hash)
             let token = try await tokens.accessToken(for: known.user, sessionId: session.id).token
             logins.append(.init(role: known.role, email: known.user.email, orgId: known.user.orgId, accessToken: token))

@@ -49,7 +49,7 @@ struct BucketResponse: Encodable {
         var createdAt: Date
 
         init(_ reference: RepositoryReference) {
-            self.id = reference.id.wire
+            self.id = reference.id.canonical
             self.name = reference.name
             self.storageType = reference.storageType.rawValue
             self.createdAt = reference.createdAt
@@ -69,7 +69,7 @@ struct BucketResponse: Encodable {
     var repos: [RepositoryUse]
 
     init(_ bucket: Bucket, repos: [RepositoryReference]) {
-        self.id = bucket.id.wire
+        self.id = bucket.id.canonical
         self.name = bucket.name
         self.bucket = bucket.bucket
         self.storageType = bucket.storageType.rawValue
@@ -79,48 +79,16 @@ struct BucketResponse: Encodable {
         self.status = bucket.status?.rawValue
         self.lastStatusAt = bucket.lastStatusAt
         self.createdAt = bucket.createdAt
-        self.workspaceId = bucket.workspaceId.wire
+        self.workspaceId = bucket.workspaceId.canonical
         self.repos = repos.map(RepositoryUse.init)
     }
 
 }
 
-/// An item of `GET /bucket/available`: exactly the seed page's eight fields.
-struct AvailableBucketResponse: Encodable {
-    var id: String
-    var name: String
-    var storageType: String
-    var bucket: String
-    var key: String
-    @Nullable var status: String?
-    var workspaceId: String
-    var createdAt: Date
-
-    init(_ bucket: BucketSummary) {
-        self.id = bucket.id.wire
-        self.name = bucket.name
-        self.storageType = bucket.storageType.rawValue
-        self.bucket = bucket.bucket
-        self.key = bucket.key
-        self.status = bucket.status?.rawValue
-        self.workspaceId = bucket.workspaceId.wire
-        self.createdAt = bucket.createdAt
-    }
-
-}
-
-/// `GET /bucket/available`: a bare array.
-struct AvailableBucketsResponse: ResponseEncodable {
-    var buckets: [AvailableBucketResponse]
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(self.buckets)
-    }
-
-    /// The same bytes `JSONBody.encoder()` writes for `AvailableBucketsResponse(buckets:)` of
-    /// these buckets, written directly: this list is polled by every dashboard and can hold
-    /// thousands of buckets.
+/// `GET /bucket/available`: a bare array of the seed page's eight fields per bucket.
+enum AvailableBucketsResponse {
+    /// The body, written directly rather than through `JSONBody.encoder()` (a test holds the two to
+    /// the same bytes): this list is polled by every dashboard and can hold thousands of buckets.
     static func json(_ buckets: [BucketSummary]) -> ByteBuffer {
         var writer = JSONWriter(capacity: 2 + buckets.count * 320)
         writer.raw("[")

@@ -11,7 +11,7 @@ struct RepositoryErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch var error as CisternError {
             if case .repository = error.shape { throw error }
             error.code = error.code ?? Self.code(for: error.kind)
-            error.shape = .repository(repoId: context.parameters.get("repoId").flatMap { UUID(canonical: $0) }?.wire)
+            error.shape = .repository(repoId: context.parameters.get("repoId").flatMap { UUID(canonical: $0) }?.canonical)
             throw error
         }
     }

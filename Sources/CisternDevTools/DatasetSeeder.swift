@@ -1,8 +1,9 @@
 import CisternCore
+import CisternStore
 import Foundation
 import SQLKit
 
-/// The shape of a generated dataset (`cistern dev seed`): how many organizations, buckets and
+/// The shape of a generated dataset (`cistern-dev seed`): how many organizations, buckets and
 /// repositories in all, of which one known "small" organization and, when `largeOrganizationBuckets`
 /// is above zero, one known "large" one. The rest is spread evenly over the other organizations.
 public struct SeedPlan: Sendable, Equatable {
@@ -76,7 +77,7 @@ public struct DatasetSeeder: Sendable {
         return try await self.database.transaction { sql in
             let existing = try await sql.raw("SELECT COUNT(*) AS n FROM organizations").first()?.decode(column: "n", as: Int.self) ?? 0
             guard existing == 0 else {
-                throw CisternError.invalid("database", "dev seed writes only into an empty database; this one has \(existing) organizations")
+                throw CisternError.invalid("database", "cistern-dev seed writes only into an empty database; this one has \(existing) organizations")
             }
             var writer = SeedWriter(sql: sql, sealer: self.sealer, passwordHash: passwordHash, now: now, totalBuckets: plan.buckets)
 
@@ -143,7 +144,7 @@ private struct SeedWriter {
     mutating func organization(label: String, buckets: Int, workspaces: Int, repositories: Int, mirrors: Int, known: Bool, withMember: Bool = false) async throws {
         let orgId = UUID()
         let created = self.now.addingTimeInterval(-Double(self.totalBuckets) - 86_400)
-        try await self.add("organizations", ["id", "name", "created_at"], [orgId.stored, "Seeded \(label)", created.millisecondsSince1970])
+        try await self.add("organizations", ["id", "name", "created_at"], [orgId.canonical, "Seeded \(label)", created.millisecondsSince1970])
         self.dataset.organizations += 1
 
         let owner = User(
@@ -159,7 +160,7 @@ private struct SeedWriter {
             let name = index == 0 ? "Default" : "Workspace \(index + 1)"
             try await self.add(
                 "workspaces", ["id", "org_id", "name", "name_key", "is_default", "created_at"],
-                [id.stored, orgId.stored, name, NameKey.of(name), index == 0, created.millisecondsSince1970]
+                [id.canonical, orgId.canonical, name, NameKey.of(name), index == 0, created.millisecondsSince1970]
             )
             try await self.addMember(workspaceId: id, userId: owner.id, role: .admin, at: created)
             workspaceIds.append(id)
@@ -216,7 +217,7 @@ private struct SeedWriter {
             try await self.add(
                 "repositories", ["id", "org_id", "workspace_id", "name", "name_key", "storage_type", "mode", "disabled", "created_at"],
                 [
-                    repository.id.stored, orgId.stored, workspaceIds[repository.workspace].stored, repository.name, NameKey.of(repository.name),
+                    repository.id.canonical, orgId.canonical, workspaceIds[repository.workspace].canonical, repository.name, NameKey.of(repository.name),
                     bucketRows[repository.members[0]].storageType.rawValue, (repository.mirror ? RepositoryMode.mirror : .normal).rawValue, false,
                     self.now.millisecondsSince1970,
                 ]
@@ -225,7 +226,7 @@ private struct SeedWriter {
                 try await self.add(
                     "repository_buckets", ["repository_id", "bucket_id", "folder", "is_master", "position", "added_at"],
                     [
-                        repository.id.stored, bucketRows[member].id.stored, repository.mirror ? "" : repository.name,
+                        repository.id.canonical, bucketRows[member].id.canonical, repository.mirror ? "" : repository.name,
                         repository.mirror && position == 0, position, self.now.millisecondsSince1970,
                     ]
                 )
@@ -257,7 +258,7 @@ private struct SeedWriter {
             "users",
             ["id", "org_id", "email", "email_key", "password_hash", "first_name", "last_name", "org_role", "validated", "active", "created_at"],
             [
-                user.id.stored, user.orgId.stored, user.email, NameKey.of(user.email), self.passwordHash, user.firstName, user.lastName,
+                user.id.canonical, user.orgId.canonical, user.email, NameKey.of(user.email), self.passwordHash, user.firstName, user.lastName,
                 user.orgRole.rawValue, true, true, user.createdAt.millisecondsSince1970,
             ]
         )
@@ -267,7 +268,7 @@ private struct SeedWriter {
     mutating func addMember(workspaceId: UUID, userId: UUID, role: WorkspaceRole, at date: Date) async throws {
         try await self.add(
             "workspace_members", ["workspace_id", "user_id", "role", "created_at"],
-            [workspaceId.stored, userId.stored, role.rawValue, date.millisecondsSince1970]
+            [workspaceId.canonical, userId.canonical, role.rawValue, date.millisecondsSince1970]
         )
     }
 
@@ -282,10 +283,10 @@ private struct SeedWriter {
                 "normal_claims", "created_at", "next_check_at",
             ],
             [
-                bucket.id.stored, bucket.orgId.stored, bucket.workspaceId.stored, bucket.name, NameKey.of(bucket.name), bucket.bucket,
+                bucket.id.canonical, bucket.orgId.canonical, bucket.workspaceId.canonical, bucket.name, NameKey.of(bucket.name), bucket.bucket,
                 bucket.storageType.rawValue, bucket.key, secret.key, secret.iv, secret.authTag, secret.message,
                 "https://storage.seed.cistern.test", "us-east-1", bucket.status.rawValue, 40 + bucket.bucket.count, checked.millisecondsSince1970,
-                bucket.mirrorOf?.stored, bucket.normalClaims, bucket.createdAt.millisecondsSince1970,
+                bucket.mirrorOf?.canonical, bucket.normalClaims, bucket.createdAt.millisecondsSince1970,
                 self.now.addingTimeInterval(60).millisecondsSince1970,
             ]
         )

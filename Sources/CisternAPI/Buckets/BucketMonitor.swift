@@ -72,7 +72,7 @@ struct BucketMonitor: Service {
             let checkedAt = self.timeSource.now
             try await self.buckets.record(BucketCheck(result, at: checkedAt), bucketId: bucket.id, nextCheckAt: self.schedule.next(after: checkedAt))
         } catch {
-            self.logger.error("bucket check failed", metadata: ["bucket": "\(bucket.id.wire)", "error": "\(Database.describe(error))"])
+            self.logger.error("bucket check failed", metadata: ["bucket": "\(bucket.id.canonical)", "error": "\(Database.describe(error))"])
         }
     }
 }

@@ -49,10 +49,10 @@ struct AuthUserResponse: Encodable {
     var orgRole: Int
 
     init(_ user: User) {
-        self.id = user.id.wire
+        self.id = user.id.canonical
         self.email = user.email
         self.name = user.firstName
-        self.orgId = user.orgId.wire
+        self.orgId = user.orgId.canonical
         self.orgRole = user.orgRole.rawValue
     }
 }
@@ -94,7 +94,7 @@ struct ProfileResponse: ResponseEncodable {
 
     init(_ user: User) {
         self.data = Profile(
-            id: user.id.wire, name: user.firstName, lastName: user.lastName, email: user.email, orgId: user.orgId.wire,
+            id: user.id.canonical, name: user.firstName, lastName: user.lastName, email: user.email, orgId: user.orgId.canonical,
             orgRole: user.orgRole.rawValue, orgRoleDescription: user.orgRole.name, orgRoles: user.orgRole.heldLevels,
             validated: user.validated
         )
@@ -111,7 +111,7 @@ struct TokenListResponse: ResponseEncodable {
         @Nullable var userAgent: String?
 
         init(_ session: Session) {
-            self.id = session.id.wire
+            self.id = session.id.canonical
             self.createdAt = session.createdAt
             self.expiresAt = session.expiresAt
             self.lastUsedAt = session.lastUsedAt
@@ -125,9 +125,4 @@ struct TokenListResponse: ResponseEncodable {
 /// `{"success": true}`
 struct SuccessResponse: ResponseEncodable {
     var success = true
-}
-
-extension UUID {
-    /// Ids on the wire are lowercase UUID strings.
-    var wire: String { self.canonical }
 }

@@ -26,9 +26,9 @@ struct WorkspaceSummary: Encodable {
     var orgId: String
 
     init(_ workspace: Workspace) {
-        self.id = workspace.id.wire
+        self.id = workspace.id.canonical
         self.name = workspace.name
-        self.orgId = workspace.orgId.wire
+        self.orgId = workspace.orgId.canonical
     }
 }
 
@@ -53,15 +53,15 @@ struct WorkspaceResponse: Encodable {
     var users: [Member]
 
     init(_ details: WorkspaceDetails) {
-        self.id = details.workspace.id.wire
+        self.id = details.workspace.id.canonical
         self.name = details.workspace.name
-        self.orgId = details.workspace.orgId.wire
+        self.orgId = details.workspace.orgId.canonical
         self.default = details.workspace.isDefault
         self.users = details.members.map { member in
             Member(
-                userId: member.user.id.wire, role: member.role.rawValue,
+                userId: member.user.id.canonical, role: member.role.rawValue,
                 user: .init(
-                    id: member.user.id.wire, name: member.user.firstName, lastName: member.user.lastName, email: member.user.email,
+                    id: member.user.id.canonical, name: member.user.firstName, lastName: member.user.lastName, email: member.user.email,
                     orgRole: member.user.orgRole.rawValue
                 )
             )

@@ -71,7 +71,7 @@ struct BucketController {
         bucket.apply(check)
         try await self.buckets.create(bucket, limit: self.bucketsPerOrganization)
         if let check { try await self.buckets.record(check, bucketId: id, nextCheckAt: self.schedule.next(after: check.checkedAt)) }
-        return BucketCreatedResponse(bucketId: id.wire)
+        return BucketCreatedResponse(bucketId: id.canonical)
     }
 
     /// Writes only what the body changes, so concurrent changes of different fields all survive.
@@ -112,7 +112,7 @@ struct BucketController {
         }
         let status = changes.connection.map(\.status) ?? bucket.status
         let latency = changes.connection.map(\.latencyMs) ?? bucket.latencyMs
-        return BucketUpdatedResponse(bucketId: bucket.id.wire, status: status?.rawValue, latency_ms: latency)
+        return BucketUpdatedResponse(bucketId: bucket.id.canonical, status: status?.rawValue, latency_ms: latency)
     }
 
     static let secretRequired = CisternError.invalid(
@@ -160,7 +160,7 @@ struct BucketController {
         let bucket = try await self.visibleBucket(request, context, for: .viewWorkspace)
         let history = try await self.buckets.history(bucketId: bucket.id, limit: Self.historyShown)
         return BucketStatusResponse(
-            bucketId: bucket.id.wire, status: bucket.status?.rawValue, lastStatusAt: bucket.lastStatusAt, latency_ms: bucket.latencyMs,
+            bucketId: bucket.id.canonical, status: bucket.status?.rawValue, lastStatusAt: bucket.lastStatusAt, latency_ms: bucket.latencyMs,
             history: history.map { .init(status: $0.status.rawValue, latency_ms: $0.latencyMs, checkedAt: $0.checkedAt) }
         )
     }
@@ -207,52 +207,8 @@ extension BucketController {
     static func log(_ result: ProbeResult, of bucketId: UUID?, _ logger: Logger) {
         guard result.status != .online else { return }
         var metadata: Logger.Metadata = ["status": "\(result.status.rawValue)", "reason": "\(result.reason)"]
-        if let bucketId { metadata["bucketId"] = "\(bucketId.wire)" }
+        if let bucketId { metadata["bucketId"] = "\(bucketId.canonical)" }
         if let detail = result.detail { metadata["detail"] = "\(detail)" }
         logger.info("provider check failed", metadata: metadata)
-    }
-}
-
-extension BucketChanges.Connection {
-    /// How to reach the bucket these fields describe with `secret`.
-    func connection(secret: SecretValue) -> BucketConnection {
-        BucketConnection(
-            storageType: self.storageType, bucket: self.bucket, key: self.key, secret: secret, endpoint: self.endpoint, region: self.region
-        )
-    }
-
-    /// Whether these fields reach `bucket` as it is stored: the same provider, bucket, key,
-    /// endpoint and region.
-    func reachesStored(_ bucket: Bucket) -> Bool {
-        self.storageType == bucket.storageType && self.bucket == bucket.bucket && self.key == bucket.key && self.endpoint == bucket.endpoint
-            && self.region == bucket.region
-    }
-}
-
-extension BucketCheck {
-    init(_ result: ProbeResult, at date: Date) {
-        self.init(status: result.status, latencyMs: result.latencyMs, reason: result.reason, checkedAt: date)
-    }
-}
-
-extension Bucket {
-    /// How to reach this bucket with `secret`.
-    func connection(secret: SecretValue) -> BucketConnection {
-        BucketConnection(
-            storageType: self.storageType, bucket: self.bucket, key: self.key, secret: secret, endpoint: self.endpoint, region: self.region
-        )
-    }
-
-    /// How to reach this bucket with its stored secret.
-    func connection(unsealingWith sealer: SecretSealer) throws -> BucketConnection {
-        self.connection(secret: try sealer.open(self.secret, context: Self.sealingContext(self.id)))
-    }
-
-    /// Takes a check's outcome as the current status.
-    mutating func apply(_ check: BucketCheck?) {
-        guard let check else { return }
-        self.status = check.status
-        self.latencyMs = check.latencyMs
-        self.lastStatusAt = check.checkedAt
     }
 }

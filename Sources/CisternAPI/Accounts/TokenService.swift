@@ -6,14 +6,14 @@ import Synchronization
 
 /// Issues and checks the tokens of a session: signed JWT access tokens, and opaque refresh tokens
 /// of which only a SHA-256 hash is ever stored.
-struct TokenService: Sendable {
+package struct TokenService: Sendable {
     let keys: JWTKeyCollection
     let accessTokenLifetime: TimeInterval
     let refreshTokenLifetime: TimeInterval
     let timeSource: any TimeSource
     let verified = VerifiedTokens()
 
-    init(signingKey: KeyMaterial, accessTokenLifetime: TimeInterval, refreshTokenLifetime: TimeInterval, timeSource: any TimeSource) async {
+    package init(signingKey: KeyMaterial, accessTokenLifetime: TimeInterval, refreshTokenLifetime: TimeInterval, timeSource: any TimeSource) async {
         self.keys = JWTKeyCollection()
         await self.keys.add(hmac: HMACKey(key: signingKey.key), digestAlgorithm: .sha256)
         self.accessTokenLifetime = accessTokenLifetime
@@ -22,17 +22,17 @@ struct TokenService: Sendable {
     }
 
     /// A signed access token for `user` in `sessionId`, and when it expires.
-    func accessToken(for user: User, sessionId: UUID) async throws -> (token: String, expiresAt: Date) {
+    package func accessToken(for user: User, sessionId: UUID) async throws -> (token: String, expiresAt: Date) {
         let now = self.timeSource.now
         // Whole seconds: the JWT claims and `expiresAt` on the wire are both in seconds.
         let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let expiresAt = issuedAt.addingTimeInterval(self.accessTokenLifetime)
         let claims = AccessClaims(
-            sub: SubjectClaim(value: user.id.uuidString.lowercased()),
-            userId: user.id.uuidString.lowercased(),
+            sub: SubjectClaim(value: user.id.canonical),
+            userId: user.id.canonical,
             email: user.email,
-            orgId: user.orgId.uuidString.lowercased(),
-            sid: sessionId.uuidString.lowercased(),
+            orgId: user.orgId.canonical,
+            sid: sessionId.canonical,
             type: "access",
             iat: IssuedAtClaim(value: issuedAt),
             exp: ExpirationClaim(value: expiresAt)
@@ -58,14 +58,14 @@ struct TokenService: Sendable {
     }
 
     /// A new refresh token (32 random bytes, base64url) and the hash under which it is stored.
-    func newRefreshToken() -> (token: String, hash: String) {
+    package func newRefreshToken() -> (token: String, hash: String) {
         let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         let token = bytes.base64URLEncodedString
         return (token, Self.hash(refreshToken: token))
     }
 
     /// When a refresh token issued now stops working.
-    var refreshExpiry: Date { self.timeSource.now.addingTimeInterval(self.refreshTokenLifetime) }
+    package var refreshExpiry: Date { self.timeSource.now.addingTimeInterval(self.refreshTokenLifetime) }
 
     /// The stored form of a refresh token. A fast hash suffices: the token carries 256 bits of entropy.
     static func hash(refreshToken: String) -> String {

@@ -55,7 +55,7 @@ struct RepositoryController {
         try await self.authorizer.require(.changeWorkspaceContent, in: repository.workspaceId, by: principal)
         try await self.judge(repository, name: repository.name, principal: principal, updating: nil)
         try await self.repositories.create(repository, limit: self.repositoriesPerOrganization)
-        return RepositoryCreatedResponse(repoId: repository.id.wire)
+        return RepositoryCreatedResponse(repoId: repository.id.canonical)
     }
 
     @Sendable func validateCreate(_ request: Request, context: AuthenticatedContext) async throws -> SuccessResponse {
@@ -81,7 +81,7 @@ struct RepositoryController {
         let (current, next, fields) = try await self.proposedUpdate(request, context)
         try await self.judge(next, name: next.name, principal: context.principal, updating: current)
         try await self.repositories.update(next, fields: fields, now: self.timeSource.now)
-        return RepositoryCreatedResponse(repoId: next.id.wire)
+        return RepositoryCreatedResponse(repoId: next.id.canonical)
     }
 
     @Sendable func validateUpdate(_ request: Request, context: AuthenticatedContext) async throws -> SuccessResponse {
@@ -106,10 +106,10 @@ struct RepositoryController {
         let key = RepositoryKey(
             id: id, repositoryId: repository.id, name: try Validate.text(body.name, field: "name", maxLength: 100),
             access: try Self.access(body.accessType, issuedWith: role), key: RepositoryKeyGenerator.accessKey(),
-            secret: try self.sealer.seal(secret, context: RepositoryKeyGenerator.sealingContext(id)), createdAt: self.timeSource.now
+            secret: try self.sealer.seal(secret, context: RepositoryKey.sealingContext(id)), createdAt: self.timeSource.now
         )
         try await self.repositories.createKey(key)
-        return RepositoryKeyCreatedResponse(id: id.wire, key: key.key, secret: secret.revealed)
+        return RepositoryKeyCreatedResponse(id: id.canonical, key: key.key, secret: secret.revealed)
     }
 
     @Sendable func listKeys(_ request: Request, context: AuthenticatedContext) async throws -> RepositoryKeyListResponse {
@@ -164,10 +164,9 @@ struct RepositoryController {
     /// is kept: removing it could orphan data nobody can see any more.
     private func folderHoldsObjects(_ member: RepositoryMember, repoId: UUID) async throws -> Bool {
         guard let bucket = try await self.buckets.bucket(id: member.bucketId) else { return false }
-        let prefix = member.folder.isEmpty ? "" : member.folder + "/"
         do {
             let connection = try bucket.connection(unsealingWith: self.sealer)
-            return try await self.providers.provider(for: bucket.storageType).hasObjects(connection, prefix: prefix)
+            return try await self.providers.provider(for: bucket.storageType).hasObjects(connection, prefix: member.prefix)
         } catch let error as ProviderError {
             throw CisternError.repository(
                 .normalFolderCannotBeDeleted, "Could not check whether folder '\(member.folder)' is empty: \(error)", repoId: repoId
@@ -261,18 +260,7 @@ struct RepositoryController {
         for (index, request) in requests.enumerated() {
             let field = "repoBuckets[\(index)]"
             let bucketId = try Validate.uuid(request.bucketId, field: "\(field).bucketId")
-            var folder = (request.folder ?? "").trimmingCharacters(in: .whitespaces)
-            while folder.hasSuffix("/") { folder.removeLast() }
-            if folder.hasPrefix("/") { throw CisternError.invalid("\(field).folder", "must not start with '/'") }
-            if folder.count > 512 { throw CisternError.invalid("\(field).folder", "must be at most 512 characters") }
-            if folder.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty || $0 == ".." || $0 == "." }),
-                !folder.isEmpty
-            {
-                throw CisternError.invalid("\(field).folder", "must not contain empty, '.' or '..' segments")
-            }
-            if folder.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                throw CisternError.invalid("\(field).folder", "must not contain control characters")
-            }
+            let folder = try RepositoryMember.normalizedFolder(request.folder ?? "", field: "\(field).folder")
             switch mode {
             case .mirror:
                 if !folder.isEmpty { throw CisternError.invalid("\(field).folder", "must be empty: MIRROR members are whole buckets") }
@@ -286,25 +274,4 @@ struct RepositoryController {
         }
         return members
     }
-}
-
-/// New repository key credentials: an S3-style access key id and a 40-character secret.
-enum RepositoryKeyGenerator {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-
-    /// 20 upper-case letters and digits, uniformly random.
-    static func accessKey() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
-    }
-
-    /// 30 random bytes as 40 characters of base64url.
-    static func secret() -> SecretValue {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<30).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return SecretValue(Data(bytes).base64URLEncodedString)
-    }
-
-    /// What a key's sealed secret is bound to.
-    static func sealingContext(_ id: UUID) -> String { "repokey:\(id.wire)" }
 }

@@ -90,7 +90,7 @@ struct OrganizationController {
             try Self.authorize(changing: target, to: role, by: principal)
         }
         return RoleChangeResponse(
-            data: .init(userId: userId.wire, previousRole: updated.before.orgRole.rawValue, newRole: updated.after.orgRole.rawValue)
+            data: .init(userId: userId.canonical, previousRole: updated.before.orgRole.rawValue, newRole: updated.after.orgRole.rawValue)
         )
     }
 

@@ -58,7 +58,7 @@ struct RepositoryKeyResponse: Encodable {
     var createdAt: Date
 
     init(_ key: RepositoryKey) {
-        self.id = key.id.wire
+        self.id = key.id.canonical
         self.name = key.name
         self.accessType = key.access.rawValue
         self.key = key.key
@@ -85,13 +85,13 @@ struct RepositoryResponse: Encodable {
     var disabled: Bool
 
     init(_ repository: Repository, buckets: [UUID: BucketResponse], keys: [RepositoryKey]) {
-        self.id = repository.id.wire
+        self.id = repository.id.canonical
         self.name = repository.name
         self.storageType = repository.storageType.rawValue
         self.mode = repository.mode.rawValue
-        self.workspaceId = repository.workspaceId.wire
+        self.workspaceId = repository.workspaceId.canonical
         self.buckets = repository.members.map {
-            Member(bucketId: $0.bucketId.wire, folder: $0.folder, master: $0.isMaster, bucket: buckets[$0.bucketId])
+            Member(bucketId: $0.bucketId.canonical, folder: $0.folder, master: $0.isMaster, bucket: buckets[$0.bucketId])
         }
         self.apiKeys = keys.map(RepositoryKeyResponse.init)
         self.createdAt = repository.createdAt

@@ -1,0 +1,19 @@
+import CisternCore
+import Foundation
+import Hummingbird
+
+/// The context of a protected route: it cannot exist without an authenticated principal, so a
+/// handler behind it can never run unauthenticated.
+public struct AuthenticatedContext: ChildRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let principal: Principal
+
+    public init(context: AppRequestContext) throws {
+        guard let principal = context.principal else { throw CisternError.noAuthUser() }
+        self.coreContext = context.coreContext
+        self.principal = principal
+    }
+
+    public var maxUploadSize: Int { JSONBody.maximumSize }
+    public var responseEncoder: JSONEncoder { JSONBody.encoder() }
+}
