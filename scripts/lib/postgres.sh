@@ -1,5 +1,5 @@
 # A throwaway PostgreSQL server (Debian's packages, installed when missing) on 127.0.0.1, for
-# tests. Sourced by scripts/with-test-services.
+# tests. Sourced (after scripts/lib/common.sh) by scripts/with-test-services.
 #
 #   postgres_start    initdb into a temporary directory, start on a free port; sets POSTGRES_URL
 #   postgres_stop     stop it and remove its directory
@@ -10,13 +10,11 @@ postgres_bindir() {
 
 postgres_start() {
     if [ -z "$(postgres_bindir)" ] || [ ! -x "$(postgres_bindir)/initdb" ]; then
-        echo "postgres: installing postgresql from Debian's packages" >&2
-        if [ -z "${CISTERN_APT_UPDATED:-}" ]; then apt-get update -qq; export CISTERN_APT_UPDATED=1; fi
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+        apt_install postgresql
     fi
     local bin port
     bin=$(postgres_bindir)
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=$(free_port)
     POSTGRES_DIR=$(mktemp -d)
     chmod 755 "$POSTGRES_DIR"
     # initdb refuses to run as root: run the server as the postgres user the package created.

