@@ -83,7 +83,9 @@ public struct RepositoryFacts: Sendable {
 /// atomically, so that a race between two requests cannot break them).
 public enum RepositoryRules {
     /// The first rule `members` break in `mode`, or nil when they keep every rule.
-    public static func check(mode: RepositoryMode, members: [RepositoryMember], facts: RepositoryFacts, repoId: UUID? = nil)
+    public static func check(
+        mode: RepositoryMode, members: [RepositoryMember], facts: RepositoryFacts, repoId: UUID? = nil
+    )
         -> CisternError?
     {
         func fail(_ code: RepositoryErrorCode, _ message: String) -> CisternError { .repository(code, message, repoId: repoId) }

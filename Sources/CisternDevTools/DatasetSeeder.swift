@@ -141,7 +141,9 @@ private struct SeedWriter {
         self.totalBuckets = totalBuckets
     }
 
-    mutating func organization(label: String, buckets: Int, workspaces: Int, repositories: Int, mirrors: Int, known: Bool, withMember: Bool = false) async throws {
+    mutating func organization(
+        label: String, buckets: Int, workspaces: Int, repositories: Int, mirrors: Int, known: Bool, withMember: Bool = false
+    ) async throws {
         let orgId = UUID()
         let created = self.now.addingTimeInterval(-Double(self.totalBuckets) - 86_400)
         try await self.add("organizations", ["id", "name", "created_at"], [orgId.canonical, "Seeded \(label)", created.millisecondsSince1970])
@@ -217,7 +219,8 @@ private struct SeedWriter {
             try await self.add(
                 "repositories", ["id", "org_id", "workspace_id", "name", "name_key", "storage_type", "mode", "disabled", "created_at"],
                 [
-                    repository.id.canonical, orgId.canonical, workspaceIds[repository.workspace].canonical, repository.name, NameKey.of(repository.name),
+                    repository.id.canonical, orgId.canonical, workspaceIds[repository.workspace].canonical, repository.name,
+                    NameKey.of(repository.name),
                     bucketRows[repository.members[0]].storageType.rawValue, (repository.mirror ? RepositoryMode.mirror : .normal).rawValue, false,
                     self.now.millisecondsSince1970,
                 ]
@@ -242,7 +245,10 @@ private struct SeedWriter {
         var roll = sequence * 7919 % 100
         var status = BucketStatus.online
         for (candidate, share) in Self.statuses {
-            if roll < share { status = candidate; break }
+            if roll < share {
+                status = candidate
+                break
+            }
             roll -= share
         }
         return SeedBucket(

@@ -44,7 +44,8 @@ public func seedDevelopmentDataset(_ configuration: CisternConfiguration, plan: 
         let sessions = SQLSessionStore(database: database)
         var logins: [SeedReport.Login] = []
         for known in dataset.knownUsers {
-            let session = Session(id: UUID(), userId: known.user.id, createdAt: time.now, expiresAt: tokens.refreshExpiry, userAgent: "cistern-dev seed")
+            let session = Session(
+                id: UUID(), userId: known.user.id, createdAt: time.now, expiresAt: tokens.refreshExpiry, userAgent: "cistern-dev seed")
             try await sessions.open(session, refreshTokenHash: tokens.newRefreshToken().hash)
             let token = try await tokens.accessToken(for: known.user, sessionId: session.id).token
             logins.append(.init(role: known.role, email: known.user.email, orgId: known.user.orgId, accessToken: token))

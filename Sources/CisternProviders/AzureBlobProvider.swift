@@ -34,7 +34,9 @@ public struct AzureBlobProvider: StorageProvider {
     }
 
     /// Sends one signed request to the container and reads the answer.
-    public func send(_ method: String, _ connection: BucketConnection, query: [(String, String)], date: Date = Date()) async throws
+    public func send(
+        _ method: String, _ connection: BucketConnection, query: [(String, String)], date: Date = Date()
+    ) async throws
         -> ProviderResponse
     {
         let target = try Self.target(connection)

@@ -74,7 +74,8 @@ public struct ProviderResponse: Sendable {
         do {
             let response = try await http.execute(request, timeout: timeout)
             let bytes = try await response.body.collect(upTo: 64 * 1024)
-            return ProviderResponse(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: String(buffer: bytes))
+            return ProviderResponse(
+                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: String(buffer: bytes))
         } catch let error as NIOTooManyBytesError {
             throw ProviderError(status: .offline, reason: "answer too large", detail: "\(error)")
         } catch {

@@ -54,7 +54,9 @@ public struct S3Provider: StorageProvider {
     public static let defaultRegion = "us-east-1"
 
     /// Where a request for `connection` (and `key`) goes: host, port and decoded path.
-    static func request(_ method: String, _ connection: BucketConnection, key: String?, query: [(String, String)]) throws
+    static func request(
+        _ method: String, _ connection: BucketConnection, key: String?, query: [(String, String)]
+    ) throws
         -> SigV4Request
     {
         let region = connection.region ?? Self.defaultRegion

@@ -89,8 +89,10 @@ public struct SQLBucketStore: BucketStore {
                 self.summaries.append(
                     BucketSummary(
                         id: try row.uuid("id"), name: try row.decode(column: "name", as: String.self),
-                        storageType: try row.enumeration("storage_type", as: StorageType.self), bucket: try row.decode(column: "bucket", as: String.self),
-                        key: try row.decode(column: "access_key", as: String.self), status: try row.optionalEnumeration("status", as: BucketStatus.self),
+                        storageType: try row.enumeration("storage_type", as: StorageType.self),
+                        bucket: try row.decode(column: "bucket", as: String.self),
+                        key: try row.decode(column: "access_key", as: String.self),
+                        status: try row.optionalEnumeration("status", as: BucketStatus.self),
                         workspaceId: try row.uuid("workspace_id"), createdAt: try row.date("created_at")
                     )
                 )

@@ -171,7 +171,8 @@ public struct SQLWorkspaceStore: WorkspaceStore {
             ).all()
             var members: [UUID: [WorkspaceMember]] = [:]
             for row in memberRows {
-                members[try row.uuid("workspace_id"), default: []].append(WorkspaceMember(role: try row.enumeration("role", as: WorkspaceRole.self), user: try row.user()))
+                members[try row.uuid("workspace_id"), default: []].append(
+                    WorkspaceMember(role: try row.enumeration("role", as: WorkspaceRole.self), user: try row.user()))
             }
             return workspaces.map { WorkspaceDetails(workspace: $0, members: members[$0.id] ?? []) }
         }

@@ -41,7 +41,8 @@ struct Seed: AsyncParsableCommand {
             flags["database-url"] = self.databaseURL
             flags["log-level"] = self.logLevel
             let configuration = try CisternConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
-            let plan = SeedPlan(organizations: self.orgs, buckets: self.buckets, repositories: self.repos, largeOrganizationBuckets: self.largeOrgBuckets)
+            let plan = SeedPlan(
+                organizations: self.orgs, buckets: self.buckets, repositories: self.repos, largeOrganizationBuckets: self.largeOrgBuckets)
             let report = try await seedDevelopmentDataset(configuration, plan: plan, logger: configuration.makeLogger())
             let written = report.dataset
             print(

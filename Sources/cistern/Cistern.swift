@@ -30,7 +30,8 @@ struct SettingOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace ... critical (CISTERN_LOG_LEVEL; default info).") var logLevel: String?
     @Flag(name: .customLong("no-validate-buckets"), help: "Accept buckets without checking them at the provider (CISTERN_VALIDATE_BUCKETS=false).")
     var noValidateBuckets = false
-    @Option(name: .customLong("buckets-per-organization"), help: "Bucket quota per organization (CISTERN_BUCKETS_PER_ORGANIZATION; default unlimited).")
+    @Option(
+        name: .customLong("buckets-per-organization"), help: "Bucket quota per organization (CISTERN_BUCKETS_PER_ORGANIZATION; default unlimited).")
     var bucketsPerOrganization: String?
 
     /// The resolved configuration. Secrets (CISTERN_JWT_SECRET, CISTERN_MASTER_KEY) come only from

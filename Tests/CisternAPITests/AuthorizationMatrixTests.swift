@@ -63,8 +63,13 @@ struct MatrixRow: Sendable, CustomTestStringConvertible {
             (.get, "/organization/users", nil)
         },
         MatrixRow(name: "POST /organization/users", expected: [201, 201, 201, 403, 403, 403, 403, 403, 201]) { _ in
-            (.post, "/organization/users", ["email": "new-\(UUID().uuidString.prefix(8))@a.example", "password": "Passw0rd!",
-                                            "firstName": "N", "lastName": "U"])
+            (
+                .post, "/organization/users",
+                [
+                    "email": "new-\(UUID().uuidString.prefix(8))@a.example", "password": "Passw0rd!",
+                    "firstName": "N", "lastName": "U",
+                ]
+            )
         },
         MatrixRow(name: "GET /organization/users/{id}", expected: [200, 200, 200, 403, 403, 403, 403, 403, 404]) {
             (.get, "/organization/users/\($0.targetId)", nil)
@@ -92,8 +97,13 @@ struct MatrixRow: Sendable, CustomTestStringConvertible {
             (.get, "/bucket/available?workspaceId=\($0.projectId)", nil)
         },
         MatrixRow(name: "POST /bucket", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
-            (.post, "/bucket", ["name": "New bucket", "bucket": "b", "storageType": "S3", "key": "k", "secret": "s",
-                                "workspaceId": $0.projectId])
+            (
+                .post, "/bucket",
+                [
+                    "name": "New bucket", "bucket": "b", "storageType": "S3", "key": "k", "secret": "s",
+                    "workspaceId": $0.projectId,
+                ]
+            )
         },
         MatrixRow(name: "PUT /bucket/{id}", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
             (.put, "/bucket/\($0.bucketId!)", ["name": "Renamed bucket"])
@@ -115,8 +125,13 @@ struct MatrixRow: Sendable, CustomTestStringConvertible {
             (.get, "/repo?workspaceId=\($0.projectId)", nil)
         },
         MatrixRow(name: "POST /repo", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
-            (.post, "/repo", ["name": "New repo", "storageType": "S3", "mode": "NORMAL", "workspaceId": $0.projectId,
-                              "repoBuckets": [["bucketId": $0.bucketId!, "folder": "new"]]])
+            (
+                .post, "/repo",
+                [
+                    "name": "New repo", "storageType": "S3", "mode": "NORMAL", "workspaceId": $0.projectId,
+                    "repoBuckets": [["bucketId": $0.bucketId!, "folder": "new"]],
+                ]
+            )
         },
         // Judged as a create: the bucket must be visible to the caller.
         MatrixRow(name: "POST /repo/validate", expected: [200, 200, 200, 404, 404, 200, 200, 200, 404]) {

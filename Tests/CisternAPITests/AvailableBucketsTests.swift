@@ -86,8 +86,10 @@ struct AvailableBucketsTests {
         try await TestApp { $0.validateBuckets = false }.run { api in
             let world = try await World.build(api, withBucket: true)
             let expected = #"{"message":"Workspace not found or access denied","success":false}"#
-            for (actor, workspace) in [(Actor.readMember, world.defaultWorkspaceId), (.foreignOwner, world.projectId),
-                                       (.owner, UUID().canonical)] {
+            for (actor, workspace) in [
+                (Actor.readMember, world.defaultWorkspaceId), (.foreignOwner, world.projectId),
+                (.owner, UUID().canonical),
+            ] {
                 let response = try await api.request(.get, "/bucket/available?workspaceId=\(workspace)", token: world.tokens[actor]!)
                 #expect(response.status == .notFound)
                 #expect(response.text == expected)

@@ -1,4 +1,3 @@
-@testable import CisternAPI
 import CisternCore
 import CisternProviders
 import CisternStore
@@ -7,6 +6,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
+
+@testable import CisternAPI
 
 /// The bucket monitor on the test clock, against the real S3 server.
 @Suite("Bucket monitor")
@@ -42,16 +43,25 @@ struct BucketMonitorTests {
             let online = try await BucketTests.registerFreshBucket(api, in: world.projectId, as: owner).id
             let offline = try await api.createUnvalidatedBucket(in: world.projectId, as: owner)
             try await Self.withMonitor(app) { monitor in
-                do { let checked = try await monitor.runOnce(); #expect(checked == 2) }
+                do {
+                    let checked = try await monitor.runOnce()
+                    #expect(checked == 2)
+                }
                 let first = try await Self.status(api, online, owner)
                 let second = try await Self.status(api, offline, owner)
                 #expect(first == ("ONLINE", ["ONLINE"]))
                 #expect(second == ("OFFLINE", ["OFFLINE"]))
                 // Nothing is due again before the interval (and its jitter) has passed.
                 app.clock.advance(by: 59)
-                do { let checked = try await monitor.runOnce(); #expect(checked == 0) }
+                do {
+                    let checked = try await monitor.runOnce()
+                    #expect(checked == 0)
+                }
                 app.clock.advance(by: 60 * 0.1 + 2)
-                do { let checked = try await monitor.runOnce(); #expect(checked == 2) }
+                do {
+                    let checked = try await monitor.runOnce()
+                    #expect(checked == 2)
+                }
                 let history = try await Self.status(api, online, owner).history
                 #expect(history == ["ONLINE", "ONLINE"])
             }
@@ -70,7 +80,10 @@ struct BucketMonitorTests {
             }
             try await Self.withMonitor(app) { monitor in
                 app.clock.advance(by: 67)
-                do { let checked = try await monitor.runOnce(); #expect(checked == 1) }
+                do {
+                    let checked = try await monitor.runOnce()
+                    #expect(checked == 1)
+                }
             }
             #expect(try await Self.status(api, id, owner) == ("DISCONNECTED", ["DISCONNECTED", "ONLINE"]))
             let listed = (try await api.request(.get, "/bucket", token: owner)["buckets"] as? [[String: Any]])?.first
@@ -103,13 +116,18 @@ struct BucketMonitorTests {
             for index in 0..<20 {
                 _ = try await api.request(
                     .post, "/bucket",
-                    json: ["name": "g\(index)", "bucket": "b\(index)", "storageType": "GCS", "key": "k", "secret": "s", "workspaceId": world.projectId],
+                    json: [
+                        "name": "g\(index)", "bucket": "b\(index)", "storageType": "GCS", "key": "k", "secret": "s", "workspaceId": world.projectId,
+                    ],
                     token: owner
                 )
             }
             let counter = ConcurrencyCounter()
             try await Self.withMonitor(app, providers: ProviderRegistry([.gcs: counter]), concurrency: 3) { monitor in
-                do { let checked = try await monitor.runOnce(); #expect(checked == 20) }
+                do {
+                    let checked = try await monitor.runOnce()
+                    #expect(checked == 20)
+                }
             }
             #expect(await counter.peak == 3)
             #expect(await counter.total == 20)

@@ -10,8 +10,10 @@ struct BucketTests {
     /// The body of a create for `bucket` at the test S3 server, with its valid credentials.
     static func createBody(_ bucket: String, in workspaceId: String, name: String? = nil) throws -> [String: any Sendable] {
         let s3 = try S3TestServer.settings()
-        return ["name": name ?? "Bucket \(bucket)", "bucket": bucket, "storageType": "S3", "key": s3.accessKey, "secret": s3.secretKey,
-                "endpoint": s3.endpoint, "region": "us-east-1", "workspaceId": workspaceId]
+        return [
+            "name": name ?? "Bucket \(bucket)", "bucket": bucket, "storageType": "S3", "key": s3.accessKey, "secret": s3.secretKey,
+            "endpoint": s3.endpoint, "region": "us-east-1", "workspaceId": workspaceId,
+        ]
     }
 
     @Test func registeringAReachableBucketStoresItOnline() async throws {
@@ -28,8 +30,11 @@ struct BucketTests {
             let list = try await api.request(.get, "/bucket", token: owner)
             #expect(list.keys == ["success", "buckets"])
             let bucket = try #require((list["buckets"] as? [[String: Any]])?.first)
-            #expect(Set(bucket.keys) == ["id", "name", "bucket", "storageType", "key", "endpoint", "region", "status", "lastStatusAt",
-                                        "createdAt", "workspaceId", "repos"])
+            #expect(
+                Set(bucket.keys) == [
+                    "id", "name", "bucket", "storageType", "key", "endpoint", "region", "status", "lastStatusAt",
+                    "createdAt", "workspaceId", "repos",
+                ])
             #expect(bucket["id"] as? String == id)
             #expect(bucket["status"] as? String == "ONLINE")
             #expect(bucket["lastStatusAt"] as? String == ISO8601DateFormatter().string(from: app.clock.now))
@@ -74,8 +79,10 @@ struct BucketTests {
             let owner = world.tokens[.owner]!
             let created = try await api.request(
                 .post, "/bucket",
-                json: ["name": "Blob", "bucket": "container", "storageType": "AZURE", "key": "account", "secret": "a2V5",
-                       "workspaceId": world.projectId],
+                json: [
+                    "name": "Blob", "bucket": "container", "storageType": "AZURE", "key": "account", "secret": "a2V5",
+                    "workspaceId": world.projectId,
+                ],
                 token: owner
             )
             #expect(created.status == .ok, "\(created.text)")
@@ -103,7 +110,10 @@ struct BucketTests {
     }
 
     @Test func theBucketQuotaAnswers429() async throws {
-        try await TestApp { $0.validateBuckets = false; $0.bucketsPerOrganization = 2 }.run { api in
+        try await TestApp {
+            $0.validateBuckets = false
+            $0.bucketsPerOrganization = 2
+        }.run { api in
             let world = try await World.build(api)
             let owner = world.tokens[.owner]!
             _ = try await api.createUnvalidatedBucket(in: world.projectId, as: owner)
@@ -122,8 +132,10 @@ struct BucketTests {
         try await TestApp { $0.validateBuckets = false }.run { api in
             let world = try await World.build(api)
             let owner = world.tokens[.owner]!
-            let valid: [String: any Sendable] = ["name": "n", "bucket": "b", "storageType": "S3", "key": "k", "secret": "s",
-                                                 "workspaceId": world.projectId]
+            let valid: [String: any Sendable] = [
+                "name": "n", "bucket": "b", "storageType": "S3", "key": "k", "secret": "s",
+                "workspaceId": world.projectId,
+            ]
             let cases: [(String, any Sendable, String)] = [
                 ("storageType", "FTP", "storageType: must be one of S3, GCS, BLOB (or AZURE)"),
                 ("endpoint", "ftp://example.com", "endpoint: must be an http(s) URL such as https://s3.example.com"),
@@ -242,8 +254,10 @@ struct BucketTests {
             let owner = world.tokens[.owner]!
             let id = try await Self.registerFreshBucket(api, in: world.projectId, as: owner).id
             var seen = ""
-            for (method, uri) in [("GET", "/bucket"), ("GET", "/bucket/available"), ("GET", "/bucket/\(id)/status"), ("POST", "/bucket/\(id)/validate"),
-                                  ("PUT", "/bucket/\(id)")] {
+            for (method, uri) in [
+                ("GET", "/bucket"), ("GET", "/bucket/available"), ("GET", "/bucket/\(id)/status"), ("POST", "/bucket/\(id)/validate"),
+                ("PUT", "/bucket/\(id)"),
+            ] {
                 let response = try await api.request(.init(method)!, uri, json: method == "PUT" ? ["region": "us-east-1"] : nil, token: owner)
                 #expect(response.status == .ok, "\(uri)")
                 seen += response.text

@@ -18,8 +18,10 @@ struct ConfigurationTests {
     @Test func flagsWinOverEnvironmentWhichWinsOverDefaults() throws {
         let configuration = try CisternConfiguration.resolve(
             flags: ["port": "9000"],
-            environment: ["CISTERN_PORT": "9100", "CISTERN_HOST": "0.0.0.0", "CISTERN_DATA_DIR": "/var/lib/cistern",
-                          "CISTERN_REGISTRATION": "closed", "UNRELATED": "x"]
+            environment: [
+                "CISTERN_PORT": "9100", "CISTERN_HOST": "0.0.0.0", "CISTERN_DATA_DIR": "/var/lib/cistern",
+                "CISTERN_REGISTRATION": "closed", "UNRELATED": "x",
+            ]
         )
         #expect(configuration.port == 9000)
         #expect(configuration.host == "0.0.0.0")
@@ -64,7 +66,9 @@ struct ConfigurationTests {
         let directory = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try #require(FileManager.default.createFile(atPath: "\(directory)/master.key", contents: Data("not a key".utf8), attributes: [.posixPermissions: 0o600]))
+        try #require(
+            FileManager.default.createFile(
+                atPath: "\(directory)/master.key", contents: Data("not a key".utf8), attributes: [.posixPermissions: 0o600]))
         var configuration = CisternConfiguration()
         configuration.dataDirectory = directory
         #expect {

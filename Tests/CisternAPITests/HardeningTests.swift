@@ -91,7 +91,10 @@ struct HardeningTests {
             let world = try await World.build(api)
             let owner = world.tokens[.owner]!
             let master = try await api.createUnvalidatedBucket(in: world.projectId, as: owner)
-            let mirrors = [try await api.createUnvalidatedBucket(in: world.projectId, as: owner), try await api.createUnvalidatedBucket(in: world.projectId, as: owner)]
+            let mirrors = [
+                try await api.createUnvalidatedBucket(in: world.projectId, as: owner),
+                try await api.createUnvalidatedBucket(in: world.projectId, as: owner),
+            ]
             let repo = try await api.createRepository(
                 in: world.projectId, mode: "MIRROR", members: [["bucketId": master, "master": true], ["bucketId": mirrors[0]]], as: owner
             )
@@ -99,7 +102,8 @@ struct HardeningTests {
                 let mirror = mirrors[(trial + 1) % 2]
                 async let renamed = api.request(.put, "/repo/\(repo)", json: ["name": "mirror-\(trial)"], token: owner)
                 async let moved = api.request(
-                    .put, "/repo/\(repo)", json: ["repoBuckets": [["bucketId": master, "master": true], ["bucketId": mirror]] as [[String: any Sendable]]],
+                    .put, "/repo/\(repo)",
+                    json: ["repoBuckets": [["bucketId": master, "master": true], ["bucketId": mirror]] as [[String: any Sendable]]],
                     token: owner
                 )
                 #expect([try await renamed.status, try await moved.status] == [.ok, .ok])
@@ -221,7 +225,8 @@ struct HardeningTests {
                     try await $0.raw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the future', 0)").run()
                 }
                 await #expect { try await Migrator(database: database).migrate(logger: Logger(label: "test")) } throws: {
-                    "\($0)" == "the database schema is at version 999, newer than this build of Cistern knows (\(Migration.all.last!.version)): run a newer cistern"
+                    "\($0)"
+                        == "the database schema is at version 999, newer than this build of Cistern knows (\(Migration.all.last!.version)): run a newer cistern"
                 }
             }
         }
@@ -287,7 +292,7 @@ struct HardeningTests {
         do {
             try await server.waitUntilHealthy(http)
             var silent: [Int32] = []
-            defer { silent.forEach { _ = close($0) } }
+            defer { for socket in silent { _ = close(socket) } }
             for _ in 0..<50 { silent.append(try Self.connect(port: server.port)) }
             // Each silent connection is closed by the server (a read sees the end) once idle too long.
             let start = ContinuousClock.now

@@ -56,7 +56,9 @@ struct HostileInputTests {
         }
         var result: [String: String] = [:]
         for case let item as [String: Any] in items {
-            guard let id = item["id"] as? String, let data = try? JSONSerialization.data(withJSONObject: item, options: [.sortedKeys]) else { continue }
+            guard let id = item["id"] as? String, let data = try? JSONSerialization.data(withJSONObject: item, options: [.sortedKeys]) else {
+                continue
+            }
             result[id] = String(decoding: data, as: UTF8.self)
         }
         return result
@@ -100,20 +102,30 @@ struct HostileInputTests {
                 in: world.projectId, mode: "NORMAL", members: [["bucketId": spareBucket, "folder": "spare"]], as: owner
             )
             let spareKey = try #require(
-                try await api.request(.post, "/repo/\(spareRepository)/apikey", json: ["name": "spare", "accessType": "READ"], token: owner).string("id")
+                try await api.request(.post, "/repo/\(spareRepository)/apikey", json: ["name": "spare", "accessType": "READ"], token: owner).string(
+                    "id")
             )
             // Each operation with a body that is valid but for `$`, which stands for the hostile text.
             let operations: [(HTTPRequest.Method, String, [String: any Sendable])] = [
                 (.post, "/user/register", ["email": "$", "password": "Passw0rd!", "firstName": "A", "lastName": "B", "companyName": "C"]),
-                (.post, "/user/register", ["email": "x\(UUID().uuidString.prefix(6))@e.example", "password": "$", "firstName": "$", "lastName": "$", "companyName": "$"]),
+                (
+                    .post, "/user/register",
+                    ["email": "x\(UUID().uuidString.prefix(6))@e.example", "password": "$", "firstName": "$", "lastName": "$", "companyName": "$"]
+                ),
                 (.post, "/user/login", ["email": "$", "password": "$"]),
                 (.post, "/organization/users", ["email": "$", "password": "$", "firstName": "$", "lastName": "$"]),
                 (.put, "/organization/users/\(spareUser)", ["firstName": "$", "lastName": "$", "password": "$"]),
                 (.post, "/workspace", ["name": "$"]),
                 (.post, "/workspace/\(world.projectId)/users", ["userId": "$", "role": "$"]),
                 (.put, "/workspace/\(world.projectId)/users/\(world.targetId)", ["role": "$"]),
-                (.post, "/bucket", ["name": "$", "bucket": "$", "storageType": "$", "key": "$", "secret": "$", "endpoint": "$", "region": "$", "workspaceId": "$"]),
-                (.put, "/bucket/\(spareBucket)", ["name": "$", "bucket": "$", "storageType": "$", "key": "$", "endpoint": "$", "region": "$", "workspaceId": "$"]),
+                (
+                    .post, "/bucket",
+                    ["name": "$", "bucket": "$", "storageType": "$", "key": "$", "secret": "$", "endpoint": "$", "region": "$", "workspaceId": "$"]
+                ),
+                (
+                    .put, "/bucket/\(spareBucket)",
+                    ["name": "$", "bucket": "$", "storageType": "$", "key": "$", "endpoint": "$", "region": "$", "workspaceId": "$"]
+                ),
                 (.post, "/repo", ["name": "$", "storageType": "$", "mode": "$", "workspaceId": "$", "repoBuckets": "members"]),
                 (.post, "/repo/validate", ["mode": "$", "repoBuckets": "members"]),
                 (.post, "/repo/\(spareRepository)/apikey", ["name": "$", "accessType": "$"]),
@@ -155,7 +167,9 @@ struct HostileInputTests {
             #expect(cases > 500)
             // Whatever was accepted was stored as text, not run: the tables are all still there.
             Self.expectPreserved(before, try await Self.snapshot(api, world))
-            let names = try #require(try await api.request(.get, "/workspace", token: owner)["workspaces"] as? [[String: Any]]).compactMap { $0["name"] as? String }
+            let names = try #require(try await api.request(.get, "/workspace", token: owner)["workspaces"] as? [[String: Any]]).compactMap {
+                $0["name"] as? String
+            }
             #expect(names.contains("'; DROP TABLE buckets; --"))
         }
     }
@@ -187,7 +201,10 @@ struct HostileInputTests {
                 ("deeply nested objects", Array(deepObject.utf8)),
                 ("over the size limit", Array(("{\"name\":\"" + String(repeating: "x", count: 1_100_000) + "\"}").utf8)),
                 ("huge number", Array(#"{"name": 1e400}"#.utf8)),
-                ("huge integer role", Array(#"{"email":"a@b.example","password":"Passw0rd!","firstName":"a","lastName":"b","orgRole":99999999999999999999999}"#.utf8)),
+                (
+                    "huge integer role",
+                    Array(#"{"email":"a@b.example","password":"Passw0rd!","firstName":"a","lastName":"b","orgRole":99999999999999999999999}"#.utf8)
+                ),
                 ("wrong type", Array(#"{"name": {"nested": true}}"#.utf8)),
                 ("array instead of object", Array(#"[{"name":"x"}]"#.utf8)),
                 ("trailing garbage", Array(#"{"name":"x"} garbage"#.utf8)),
@@ -228,8 +245,10 @@ struct HostileInputTests {
                 #expect(hugeHeader.map { (400..<500).contains($0) } ?? true, "huge header: \(String(describing: hugeHeader))")
                 let hugeOther = await status([("x-junk", String(repeating: "b", count: 1_000_000))])
                 #expect(hugeOther.map { (400..<500).contains($0) } ?? true, "huge header: \(String(describing: hugeOther))")
-                for header in ["Bearer \(owner.accessToken) \(owner.accessToken)", "Basic \(Data("a:b".utf8).base64EncodedString())", "Digest x",
-                               "Bearer ...", "bearer", "Bearer eyJhbGciOiJub25lIn0.eyJ1c2VySWQiOiJ4In0.", String(repeating: "Bearer ", count: 1000)] {
+                for header in [
+                    "Bearer \(owner.accessToken) \(owner.accessToken)", "Basic \(Data("a:b".utf8).base64EncodedString())", "Digest x",
+                    "Bearer ...", "bearer", "Bearer eyJhbGciOiJub25lIn0.eyJ1c2VySWQiOiJ4In0.", String(repeating: "Bearer ", count: 1000),
+                ] {
                     #expect(await status([("authorization", header)]) == 401, "\(header.prefix(30))")
                 }
                 // Still serving, and the account still works.

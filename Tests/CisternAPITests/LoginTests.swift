@@ -51,7 +51,7 @@ struct LoginTests {
             let missing = try await api.request(.post, "/user/login", json: ["email": "a@example.com"])
             #expect(missing.status == .badRequest)
             #expect(missing.string("message") == "password: is required")
-            let wrongType = try await api.request(.post, "/user/login", json: ["email": "a@example.com", "password": 12345678])
+            let wrongType = try await api.request(.post, "/user/login", json: ["email": "a@example.com", "password": 12_345_678])
             #expect(wrongType.string("message") == "password: must be a string")
         }
     }

@@ -8,7 +8,10 @@ import Testing
 @Suite("Login throttling")
 struct LoginThrottleTests {
     @Test func pastTheFreeFailuresEachFailureDoublesTheWaitAndTheRightPasswordWorksOnceItPasses() async throws {
-        let app = TestApp { $0.loginFailuresPerAccount = 3; $0.loginWindow = 600 }
+        let app = TestApp {
+            $0.loginFailuresPerAccount = 3
+            $0.loginWindow = 600
+        }
         try await app.run { api in
             try await api.register(email: "ada@example.com")
             for _ in 0..<3 {
@@ -59,7 +62,11 @@ struct LoginThrottleTests {
     /// Behind a trusted reverse proxy, each client is counted under its own address; from any
     /// other peer `X-Forwarded-For` is ignored, so a guesser cannot pick fresh addresses.
     @Test func behindATrustedProxyOneClientsFailuresDoNotSlowAnother() async throws {
-        let app = TestApp { $0.loginFailuresPerAddress = 3; $0.loginFailuresPerAccount = 100; $0.trustedProxies = ["127.0.0.1"] }
+        let app = TestApp {
+            $0.loginFailuresPerAddress = 3
+            $0.loginFailuresPerAccount = 100
+            $0.trustedProxies = ["127.0.0.1"]
+        }
         try await app.run(.live) { api in
             try await api.register(email: "ada@example.com")
             let guesser: HTTPFields = [.xForwardedFor: "198.51.100.9, 203.0.113.7"]
@@ -75,7 +82,10 @@ struct LoginThrottleTests {
             let other = try await api.request(.post, "/user/login", json: ["email": "ada@example.com", "password": "Passw0rd!"], headers: colleague)
             #expect(other.status == .ok, "\(other.text)")
         }
-        let untrusting = TestApp { $0.loginFailuresPerAddress = 3; $0.loginFailuresPerAccount = 100 }
+        let untrusting = TestApp {
+            $0.loginFailuresPerAddress = 3
+            $0.loginFailuresPerAccount = 100
+        }
         try await untrusting.run(.live) { api in
             try await api.register(email: "ada@example.com")
             for index in 0..<3 {
@@ -98,7 +108,8 @@ struct LoginThrottleTests {
 
     @Test func limitsAreConfigurable() throws {
         let configuration = try CisternConfiguration.resolve(
-            flags: [:], environment: ["CISTERN_LOGIN_FAILURES_PER_ACCOUNT": "7", "CISTERN_LOGIN_FAILURES_PER_ADDRESS": "70", "CISTERN_LOGIN_WINDOW": "60"]
+            flags: [:],
+            environment: ["CISTERN_LOGIN_FAILURES_PER_ACCOUNT": "7", "CISTERN_LOGIN_FAILURES_PER_ADDRESS": "70", "CISTERN_LOGIN_WINDOW": "60"]
         )
         #expect(configuration.loginFailuresPerAccount == 7)
         #expect(configuration.loginFailuresPerAddress == 70)

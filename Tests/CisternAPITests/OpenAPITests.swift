@@ -28,7 +28,9 @@ struct OpenAPITests {
 
     @Test func everyOperationHasAnIdAndEveryAuthenticatedOneDocuments401() async throws {
         let document = try await TestApp().run { api in try await api.request(.get, "/openapi.yaml").text }
-        let unauthenticated: Set<String> = ["GET /", "GET /health", "HEAD /health", "GET /openapi.yaml", "POST /user/register", "POST /user/login", "POST /user/refresh"]
+        let unauthenticated: Set<String> = [
+            "GET /", "GET /health", "HEAD /health", "GET /openapi.yaml", "POST /user/register", "POST /user/login", "POST /user/refresh",
+        ]
         for (operation, block) in Self.operationBlocks(in: document) {
             #expect(block.contains("operationId:"), "\(operation) has no operationId")
             if unauthenticated.contains(operation) {
@@ -49,7 +51,10 @@ struct OpenAPITests {
         var path: String?
         var inPaths = false
         for line in document.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line == "paths:" { inPaths = true; continue }
+            if line == "paths:" {
+                inPaths = true
+                continue
+            }
             if inPaths, let first = line.first, first != " " { inPaths = false }
             guard inPaths else { continue }
             if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {

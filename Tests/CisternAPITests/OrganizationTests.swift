@@ -15,8 +15,11 @@ struct OrganizationTests {
             let users = try #require(list["data"] as? [[String: Any]])
             #expect(users.count == 2)
             for user in users {
-                #expect(Set(user.keys) == ["id", "email", "name", "lastName", "orgId", "orgRole", "orgRoleDescription", "orgRoles",
-                                           "validated", "deletedAt"])
+                #expect(
+                    Set(user.keys) == [
+                        "id", "email", "name", "lastName", "orgId", "orgRole", "orgRoleDescription", "orgRoles",
+                        "validated", "deletedAt",
+                    ])
                 #expect(user["orgId"] as? String == owner.orgId)
             }
             let billing = try #require(users.first { $0["orgRole"] as? Int == 1 })

@@ -8,8 +8,10 @@ struct RegistrationTests {
         try await TestApp().run { api in
             let response = try await api.request(
                 .post, "/user/register",
-                json: ["email": "ada@example.com", "password": "Passw0rd!", "firstName": "Ada", "lastName": "Lovelace",
-                       "companyName": "Analytical Engines", "isBusiness": true, "unknownField": 1]
+                json: [
+                    "email": "ada@example.com", "password": "Passw0rd!", "firstName": "Ada", "lastName": "Lovelace",
+                    "companyName": "Analytical Engines", "isBusiness": true, "unknownField": 1,
+                ]
             )
             #expect(response.status == .created)
             #expect(response.headers[.contentType] == "application/json; charset=utf-8")

@@ -24,34 +24,41 @@ struct ReplicaTests {
 
         // Both start at once: their migrations must take turns.
         let replicas = try [0, 1].map { try Replica(environment: environment, dataDirectory: "\(directory)/data\($0)") }
-        defer { replicas.forEach { $0.stop() } }
+        defer { for replica in replicas { replica.stop() } }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
             for replica in replicas { try await replica.waitUntilHealthy(http) }
             let (a, b) = (replicas[0], replicas[1])
 
-            let registered = try await a.call(http, "POST", "/user/register", [
-                "email": "ada@example.com", "password": "Passw0rd!", "firstName": "Ada", "lastName": "L", "companyName": "Two",
-            ])
+            let registered = try await a.call(
+                http, "POST", "/user/register",
+                [
+                    "email": "ada@example.com", "password": "Passw0rd!", "firstName": "Ada", "lastName": "L", "companyName": "Two",
+                ])
             #expect(registered.status == 201, "\(registered.json)")
             // A token from one replica works on the other.
             let login = try await b.call(http, "POST", "/user/login", ["email": "ada@example.com", "password": "Passw0rd!"])
             let token = try #require(login.json["accessToken"] as? String)
             let workspace = try await a.call(http, "POST", "/workspace", ["name": "Shared"], token: token)
             let workspaceId = try #require((workspace.json["workspace"] as? [String: Any])?["id"] as? String)
-            let bucket = try await b.call(http, "POST", "/bucket", [
-                "name": "contended", "bucket": "b", "storageType": "S3", "key": "k", "secret": "s", "workspaceId": workspaceId,
-            ], token: token)
+            let bucket = try await b.call(
+                http, "POST", "/bucket",
+                [
+                    "name": "contended", "bucket": "b", "storageType": "S3", "key": "k", "secret": "s", "workspaceId": workspaceId,
+                ], token: token)
             let bucketId = try #require(bucket.json["bucketId"] as? String)
 
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for attempt in 0..<16 {
                     let replica = replicas[attempt % 2]
                     group.addTask {
-                        try await replica.call(http, "POST", "/repo", [
-                            "name": "mirror-\(attempt)", "storageType": "S3", "mode": "MIRROR", "workspaceId": workspaceId,
-                            "repoBuckets": [["bucketId": bucketId, "master": true] as [String: any Sendable]],
-                        ], token: token).status
+                        try await replica.call(
+                            http, "POST", "/repo",
+                            [
+                                "name": "mirror-\(attempt)", "storageType": "S3", "mode": "MIRROR", "workspaceId": workspaceId,
+                                "repoBuckets": [["bucketId": bucketId, "master": true] as [String: any Sendable]],
+                            ], token: token
+                        ).status
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -65,7 +72,8 @@ struct ReplicaTests {
                 #expect((repos.json["repos"] as? [Any])?.count == 1)
             }
             // Released through one replica, available again through the other.
-            let winner = try #require(((try await a.call(http, "GET", "/repo", token: token)).json["repos"] as? [[String: Any]])?.first?["id"] as? String)
+            let winner = try #require(
+                ((try await a.call(http, "GET", "/repo", token: token)).json["repos"] as? [[String: Any]])?.first?["id"] as? String)
             #expect(try await b.call(http, "DELETE", "/repo/\(winner)", token: token).status == 200)
             let again = try await a.call(http, "GET", "/bucket/available", token: token)
             #expect(again.text.contains(bucketId))
@@ -142,7 +150,9 @@ final class Replica: @unchecked Sendable {
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(self.text.utf8))) as? [String: Any] ?? [:] }
     }
 
-    func call(_ http: HTTPClient, _ method: String, _ path: String, _ body: [String: any Sendable]? = nil, token: String? = nil)
+    func call(
+        _ http: HTTPClient, _ method: String, _ path: String, _ body: [String: any Sendable]? = nil, token: String? = nil
+    )
         async throws -> Answer
     {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(self.port)\(path)")

@@ -70,7 +70,8 @@ struct RepositoryTests {
             #expect(Set(try await api.availableIds(owner)) == [buckets[0], buckets[2]])
             // Turning the NORMAL repository into a MIRROR claims its bucket.
             let turn = try await api.request(
-                .put, "/repo/\(normal)", json: ["mode": "MIRROR", "repoBuckets": [["bucketId": buckets[0], "master": true] as [String: any Sendable]]], token: owner
+                .put, "/repo/\(normal)",
+                json: ["mode": "MIRROR", "repoBuckets": [["bucketId": buckets[0], "master": true] as [String: any Sendable]]], token: owner
             )
             #expect(turn.status == .ok, "\(turn.text)")
             #expect(try await api.availableIds(owner) == [buckets[2]])
@@ -84,7 +85,10 @@ struct RepositoryTests {
     }
 
     @Test func everyErrorCodeAndItsDryRunAgree() async throws {
-        try await TestApp { $0.validateBuckets = false; $0.repositoriesPerOrganization = 4 }.run { api in
+        try await TestApp {
+            $0.validateBuckets = false
+            $0.repositoriesPerOrganization = 4
+        }.run { api in
             let (world, buckets) = try await World.build(api, buckets: 4)
             let owner = world.tokens[.owner]!
             let ws = world.projectId
@@ -94,20 +98,38 @@ struct RepositoryTests {
                 ("unknown bucket", Self.body("NORMAL", [["bucketId": UUID().uuidString]], workspace: ws), 404, "NOT_FOUND"),
                 ("no master", Self.body("MIRROR", [["bucketId": buckets[2]]], workspace: ws), 400, "MIRROR_MASTER_UNIT_MISSING"),
                 ("no members", Self.body("MIRROR", [], workspace: ws), 400, "MIRROR_MASTER_UNIT_MISSING"),
-                ("two masters", Self.body("MIRROR", [["bucketId": buckets[2], "master": true], ["bucketId": buckets[3], "master": true]],
-                                          workspace: ws), 400, "MIRROR_MASTER_UNIT_COUNT_INVALID"),
-                ("mirror over a mirrored bucket", Self.body("MIRROR", [["bucketId": buckets[0], "master": true]], workspace: ws), 409,
-                 "MIRROR_UNIT_ALREADY_IN_OTHER_REPO"),
-                ("mirror over a shared bucket", Self.body("MIRROR", [["bucketId": buckets[1], "master": true]], workspace: ws), 409,
-                 "MIRROR_UNIT_ALREADY_IN_OTHER_REPO"),
-                ("normal inside a mirrored bucket", Self.body("NORMAL", [["bucketId": buckets[0], "folder": "y"]], workspace: ws), 409,
-                 "MIRROR_UNIT_ALREADY_IN_OTHER_REPO"),
-                ("same folder twice", Self.body("NORMAL", [["bucketId": buckets[2], "folder": "f"], ["bucketId": buckets[2], "folder": "f/"]],
-                                                workspace: ws), 409, "NORMAL_UNIT_FOLDER_ALREADY_USED"),
-                ("folder used elsewhere", Self.body("NORMAL", [["bucketId": buckets[1], "folder": "x"]], workspace: ws), 409,
-                 "NORMAL_UNIT_FOLDER_ALREADY_USED"),
-                ("name in use", Self.body("NORMAL", [["bucketId": buckets[2], "folder": "n"]], workspace: ws, name: "SHARED"), 409,
-                 "NAME_ALREADY_USED"),
+                (
+                    "two masters",
+                    Self.body(
+                        "MIRROR", [["bucketId": buckets[2], "master": true], ["bucketId": buckets[3], "master": true]],
+                        workspace: ws), 400, "MIRROR_MASTER_UNIT_COUNT_INVALID"
+                ),
+                (
+                    "mirror over a mirrored bucket", Self.body("MIRROR", [["bucketId": buckets[0], "master": true]], workspace: ws), 409,
+                    "MIRROR_UNIT_ALREADY_IN_OTHER_REPO"
+                ),
+                (
+                    "mirror over a shared bucket", Self.body("MIRROR", [["bucketId": buckets[1], "master": true]], workspace: ws), 409,
+                    "MIRROR_UNIT_ALREADY_IN_OTHER_REPO"
+                ),
+                (
+                    "normal inside a mirrored bucket", Self.body("NORMAL", [["bucketId": buckets[0], "folder": "y"]], workspace: ws), 409,
+                    "MIRROR_UNIT_ALREADY_IN_OTHER_REPO"
+                ),
+                (
+                    "same folder twice",
+                    Self.body(
+                        "NORMAL", [["bucketId": buckets[2], "folder": "f"], ["bucketId": buckets[2], "folder": "f/"]],
+                        workspace: ws), 409, "NORMAL_UNIT_FOLDER_ALREADY_USED"
+                ),
+                (
+                    "folder used elsewhere", Self.body("NORMAL", [["bucketId": buckets[1], "folder": "x"]], workspace: ws), 409,
+                    "NORMAL_UNIT_FOLDER_ALREADY_USED"
+                ),
+                (
+                    "name in use", Self.body("NORMAL", [["bucketId": buckets[2], "folder": "n"]], workspace: ws, name: "SHARED"), 409,
+                    "NAME_ALREADY_USED"
+                ),
             ]
             for (label, body, status, code) in cases {
                 let real = try await api.request(.post, "/repo", json: body, token: owner)
@@ -126,8 +148,9 @@ struct RepositoryTests {
             #expect(quota.status == .tooManyRequests)
             #expect(quota["error_code"] as? String == "QUOTA_EXCEEDED")
             #expect(try await api.request(.post, "/repo/validate", json: over, token: owner)["error_code"] as? String == "QUOTA_EXCEEDED")
-            let fine = try await api.request(.post, "/repo/validate", json: ["mode": "NORMAL", "repoBuckets": [["bucketId": buckets[3]]]],
-                                             token: owner)
+            let fine = try await api.request(
+                .post, "/repo/validate", json: ["mode": "NORMAL", "repoBuckets": [["bucketId": buckets[3]]]],
+                token: owner)
             #expect(fine["error_code"] as? String == "QUOTA_EXCEEDED", "a dry run of a create counts the quota too")
         }
     }
@@ -136,7 +159,8 @@ struct RepositoryTests {
         try await TestApp { $0.validateBuckets = false }.run { api in
             let (world, buckets) = try await World.build(api, buckets: 1)
             let owner = world.tokens[.owner]!
-            let id = try await api.createRepository(in: world.projectId, mode: "NORMAL", members: [["bucketId": buckets[0], "folder": "a"]], as: owner)
+            let id = try await api.createRepository(
+                in: world.projectId, mode: "NORMAL", members: [["bucketId": buckets[0], "folder": "a"]], as: owner)
             let body: [String: any Sendable] = ["repoBuckets": [["bucketId": buckets[0], "folder": "b"]]]
             let real = try await api.request(.put, "/repo/\(id)", json: body, token: owner)
             #expect(real.status == .badRequest)
@@ -162,7 +186,8 @@ struct RepositoryTests {
                 try await api.request(.post, "/bucket", json: try BucketTests.createBody(other, in: world.projectId), token: owner)
                     .string("bucketId")
             )
-            let full = try await api.createRepository(in: world.projectId, mode: "NORMAL", members: [["bucketId": bucket, "folder": "full"]], as: owner)
+            let full = try await api.createRepository(
+                in: world.projectId, mode: "NORMAL", members: [["bucketId": bucket, "folder": "full"]], as: owner)
             let empty = try await api.createRepository(
                 in: world.projectId, mode: "NORMAL", members: [["bucketId": bucket, "folder": "empty"]], as: owner
             )
@@ -170,8 +195,9 @@ struct RepositoryTests {
             let refused = try await api.request(.put, "/repo/\(full)", json: move, token: owner)
             #expect(refused.status == .badRequest)
             #expect(refused["error_code"] as? String == "NORMAL_UNIT_FOLDER_CANNOT_DELETE", "\(refused.text)")
-            #expect(try await api.request(.post, "/repo/\(full)/validate", json: move, token: owner)["error_code"] as? String
-                == "NORMAL_UNIT_FOLDER_CANNOT_DELETE")
+            #expect(
+                try await api.request(.post, "/repo/\(full)/validate", json: move, token: owner)["error_code"] as? String
+                    == "NORMAL_UNIT_FOLDER_CANNOT_DELETE")
             let moved = try await api.request(.put, "/repo/\(empty)", json: ["repoBuckets": [["bucketId": spare, "folder": "empty"]]], token: owner)
             #expect(moved.status == .ok, "\(moved.text)")
         }
@@ -186,7 +212,8 @@ struct RepositoryTests {
                     group.addTask {
                         let response = try await api.request(
                             .post, "/repo",
-                            json: Self.body("MIRROR", [["bucketId": buckets[0], "master": true]], workspace: world.projectId, name: "race-\(attempt)"),
+                            json: Self.body(
+                                "MIRROR", [["bucketId": buckets[0], "master": true]], workspace: world.projectId, name: "race-\(attempt)"),
                             token: owner
                         )
                         return (Int(response.status.code), response["error_code"] as? String)
@@ -210,10 +237,12 @@ struct RepositoryTests {
                 for attempt in 0..<24 {
                     let mirror = attempt % 2 == 0
                     group.addTask {
-                        let members: [[String: any Sendable]] = mirror
+                        let members: [[String: any Sendable]] =
+                            mirror
                             ? [["bucketId": buckets[0], "master": true]] : [["bucketId": buckets[0], "folder": "f\(attempt)"]]
                         let response = try await api.request(
-                            .post, "/repo", json: Self.body(mirror ? "MIRROR" : "NORMAL", members, workspace: world.projectId, name: "mix-\(attempt)"),
+                            .post, "/repo",
+                            json: Self.body(mirror ? "MIRROR" : "NORMAL", members, workspace: world.projectId, name: "mix-\(attempt)"),
                             token: owner
                         )
                         return (mirror ? "MIRROR" : "NORMAL", Int(response.status.code))
@@ -291,12 +320,18 @@ struct RepositoryTests {
             let cases: [([String: any Sendable], String)] = [
                 (Self.body("SIDEWAYS", [], workspace: world.projectId), "mode: must be NORMAL or MIRROR"),
                 (Self.body("NORMAL", [["bucketId": "x"]], workspace: world.projectId), "repoBuckets[0].bucketId: must be a UUID"),
-                (Self.body("NORMAL", [["bucketId": buckets[0], "folder": "/abs"]], workspace: world.projectId),
-                 "repoBuckets[0].folder: must not start with '/'"),
-                (Self.body("NORMAL", [["bucketId": buckets[0], "folder": "a/../b"]], workspace: world.projectId),
-                 "repoBuckets[0].folder: must not contain empty, '.' or '..' segments"),
-                (Self.body("MIRROR", [["bucketId": buckets[0], "folder": "x", "master": true]], workspace: world.projectId),
-                 "repoBuckets[0].folder: must be empty: MIRROR members are whole buckets"),
+                (
+                    Self.body("NORMAL", [["bucketId": buckets[0], "folder": "/abs"]], workspace: world.projectId),
+                    "repoBuckets[0].folder: must not start with '/'"
+                ),
+                (
+                    Self.body("NORMAL", [["bucketId": buckets[0], "folder": "a/../b"]], workspace: world.projectId),
+                    "repoBuckets[0].folder: must not contain empty, '.' or '..' segments"
+                ),
+                (
+                    Self.body("MIRROR", [["bucketId": buckets[0], "folder": "x", "master": true]], workspace: world.projectId),
+                    "repoBuckets[0].folder: must be empty: MIRROR members are whole buckets"
+                ),
             ]
             for (body, message) in cases {
                 let response = try await api.request(.post, "/repo", json: body, token: owner)

@@ -112,8 +112,12 @@ struct SessionTests {
     @Test func tokenListShowsLiveSessionsWithTheirFields() async throws {
         try await TestApp().run { api in
             let account = try await api.register(email: "ada@example.com")
-            _ = try await api.request(.post, "/user/login", json: ["email": "ada@example.com", "password": "Passw0rd!",
-                                                                    "deviceInfo": ["userAgent": "cistern-cli/1.0"]])
+            _ = try await api.request(
+                .post, "/user/login",
+                json: [
+                    "email": "ada@example.com", "password": "Passw0rd!",
+                    "deviceInfo": ["userAgent": "cistern-cli/1.0"],
+                ])
             let response = try await api.request(.get, "/token", token: account.accessToken)
             #expect(response.status == .ok)
             let tokens = try #require(response["tokens"] as? [[String: Any]])

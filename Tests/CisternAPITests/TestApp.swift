@@ -90,8 +90,10 @@ struct APIResponse: Sendable {
 struct APIClient: Sendable {
     let client: any TestClientProtocol
 
-    func request(_ method: HTTPRequest.Method, _ uri: String, json: [String: any Sendable]? = nil, raw: String? = nil,
-                 bytes: [UInt8]? = nil, token: String? = nil, headers extra: HTTPFields = [:]) async throws -> APIResponse {
+    func request(
+        _ method: HTTPRequest.Method, _ uri: String, json: [String: any Sendable]? = nil, raw: String? = nil,
+        bytes: [UInt8]? = nil, token: String? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> APIResponse {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         var body: ByteBuffer?

@@ -98,13 +98,17 @@ extension APIClient {
     }
 
     /// Registers a bucket that points nowhere; the app must not validate buckets.
-    func createUnvalidatedBucket(in workspaceId: String, as token: String, name: String = "bucket-\(UUID().uuidString.prefix(8))") async throws
+    func createUnvalidatedBucket(
+        in workspaceId: String, as token: String, name: String = "bucket-\(UUID().uuidString.prefix(8))"
+    ) async throws
         -> String
     {
         let response = try await self.request(
             .post, "/bucket",
-            json: ["name": name, "bucket": "nowhere", "storageType": "S3", "key": "AKIDNOWHERE", "secret": "not-checked",
-                   "endpoint": "http://127.0.0.1:9", "workspaceId": workspaceId],
+            json: [
+                "name": name, "bucket": "nowhere", "storageType": "S3", "key": "AKIDNOWHERE", "secret": "not-checked",
+                "endpoint": "http://127.0.0.1:9", "workspaceId": workspaceId,
+            ],
             token: token
         )
         #expect(response.status == .ok, "\(response.text)")

@@ -26,8 +26,9 @@ struct RepositoryRulesTests {
     @Test func aMirrorNeedsExactlyOneMaster() {
         #expect(code(.mirror, [], visible) == "MIRROR_MASTER_UNIT_MISSING")
         #expect(code(.mirror, [.init(bucketId: a)], visible) == "MIRROR_MASTER_UNIT_MISSING")
-        #expect(code(.mirror, [.init(bucketId: a, isMaster: true), .init(bucketId: b, isMaster: true)], visible)
-            == "MIRROR_MASTER_UNIT_COUNT_INVALID")
+        #expect(
+            code(.mirror, [.init(bucketId: a, isMaster: true), .init(bucketId: b, isMaster: true)], visible)
+                == "MIRROR_MASTER_UNIT_COUNT_INVALID")
     }
 
     @Test func normalFoldersAreUniquePerBucket() {

@@ -1,8 +1,9 @@
 import CisternCore
-@testable import CisternProviders
 import CisternTestSupport
 import Foundation
 import Testing
+
+@testable import CisternProviders
 
 /// The Azure Blob client. No Azure emulator can be installed here (Azurite ships only through
 /// npm), so the wire format is pinned by the SDK fixtures of `SharedKeySignerTests`, and these

@@ -1,12 +1,13 @@
 import AsyncHTTPClient
 import CisternCore
-@testable import CisternProviders
 import CisternTestSupport
 import CryptoExtras
 import Foundation
 import JWTKit
 import NIOCore
 import Testing
+
+@testable import CisternProviders
 
 /// The GCS client against fake-gcs-server (started by scripts/with-test-services), which speaks
 /// the JSON API but accepts any caller: the token exchange is checked on its own.
@@ -36,7 +37,8 @@ struct GCSProviderTests {
             create.body = .bytes(ByteBuffer(string: #"{"name":"\#(name)"}"#))
             #expect(try await http.execute(create, timeout: .seconds(10)).status == .ok)
             if let object {
-                var upload = HTTPClientRequest(url: "\(try endpoint())/upload/storage/v1/b/\(name)/o?uploadType=media&name=\(SigV4Signer.encode(object))")
+                var upload = HTTPClientRequest(
+                    url: "\(try endpoint())/upload/storage/v1/b/\(name)/o?uploadType=media&name=\(SigV4Signer.encode(object))")
                 upload.method = .POST
                 upload.body = .bytes(ByteBuffer(string: "data"))
                 #expect(try await http.execute(upload, timeout: .seconds(10)).status == .ok)

@@ -1,9 +1,10 @@
 import AsyncHTTPClient
 import CisternCore
-@testable import CisternProviders
 import CisternTestSupport
 import Foundation
 import Testing
+
+@testable import CisternProviders
 
 /// The S3 client against a real S3 server that verifies signatures.
 @Suite("S3 provider")
@@ -119,7 +120,8 @@ struct S3ProviderTests {
 
     @Test func addressingFollowsTheEndpointAndTheBucketName() throws {
         func url(_ bucket: String, endpoint: String?, region: String? = "eu-west-1", key: String? = nil) throws -> String {
-            let connection = BucketConnection(storageType: .s3, bucket: bucket, key: "k", secret: SecretValue("s"), endpoint: endpoint, region: region)
+            let connection = BucketConnection(
+                storageType: .s3, bucket: bucket, key: "k", secret: SecretValue("s"), endpoint: endpoint, region: region)
             return try S3Provider.request("GET", connection, key: key, query: []).url
         }
         #expect(try url("my-bucket", endpoint: nil) == "https://my-bucket.s3.eu-west-1.amazonaws.com/")
@@ -132,4 +134,3 @@ struct S3ProviderTests {
         #expect(throws: ProviderError.self) { try url("b1", endpoint: "ftp://example.com") }
     }
 }
-

@@ -1,7 +1,8 @@
 import CisternCore
-@testable import CisternProviders
 import Foundation
 import Testing
+
+@testable import CisternProviders
 
 /// Our Shared Key signer against Microsoft's Python SDK (see scripts/sharedkey-fixtures.py).
 @Suite("Azure Shared Key signer")

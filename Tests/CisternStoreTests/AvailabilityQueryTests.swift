@@ -1,9 +1,10 @@
 import CisternCore
 import CisternTestSupport
-@testable import CisternStore
 import Foundation
 import SQLKit
 import Testing
+
+@testable import CisternStore
 
 /// The query behind `GET /bucket/available` must read only what it returns. (The plans are
 /// SQLite's; PostgreSQL's planner is measured by the benchmark instead.)

@@ -47,32 +47,41 @@ struct DatasetSeederTests {
                 #expect(smallMirrors == SeedPlan.smallMirrors)
                 // Claims agree with memberships: a MIRROR member is held by exactly its repository,
                 // NORMAL claim counts match their rows, and nothing crosses organizations or workspaces.
-                #expect(try await count(
-                    """
-                    SELECT COUNT(*) AS n FROM buckets b WHERE b.mirror_repository_id IS NOT NULL AND 1 <> (
-                        SELECT COUNT(*) FROM repository_buckets rb WHERE rb.bucket_id = b.id)
-                    """
-                ) == 0)
-                #expect(try await count(
-                    """
-                    SELECT COUNT(*) AS n FROM buckets b WHERE b.normal_claims <> (
-                        SELECT COUNT(*) FROM repository_buckets rb JOIN repositories r ON r.id = rb.repository_id
-                        WHERE rb.bucket_id = b.id AND r.mode = 'NORMAL')
-                    """
-                ) == 0)
-                #expect(try await count(
-                    """
-                    SELECT COUNT(*) AS n FROM repository_buckets rb JOIN repositories r ON r.id = rb.repository_id
-                    JOIN buckets b ON b.id = rb.bucket_id WHERE b.workspace_id <> r.workspace_id OR b.org_id <> r.org_id
-                    """
-                ) == 0)
-                #expect(try await count("SELECT COUNT(*) AS n FROM repositories r WHERE 2 <> (SELECT COUNT(*) FROM repository_buckets rb WHERE rb.repository_id = r.id)") == 0)
+                #expect(
+                    try await count(
+                        """
+                        SELECT COUNT(*) AS n FROM buckets b WHERE b.mirror_repository_id IS NOT NULL AND 1 <> (
+                            SELECT COUNT(*) FROM repository_buckets rb WHERE rb.bucket_id = b.id)
+                        """
+                    ) == 0)
+                #expect(
+                    try await count(
+                        """
+                        SELECT COUNT(*) AS n FROM buckets b WHERE b.normal_claims <> (
+                            SELECT COUNT(*) FROM repository_buckets rb JOIN repositories r ON r.id = rb.repository_id
+                            WHERE rb.bucket_id = b.id AND r.mode = 'NORMAL')
+                        """
+                    ) == 0)
+                #expect(
+                    try await count(
+                        """
+                        SELECT COUNT(*) AS n FROM repository_buckets rb JOIN repositories r ON r.id = rb.repository_id
+                        JOIN buckets b ON b.id = rb.bucket_id WHERE b.workspace_id <> r.workspace_id OR b.org_id <> r.org_id
+                        """
+                    ) == 0)
+                #expect(
+                    try await count(
+                        "SELECT COUNT(*) AS n FROM repositories r WHERE 2 <> (SELECT COUNT(*) FROM repository_buckets rb WHERE rb.repository_id = r.id)"
+                    ) == 0)
                 // Secrets are sealed, each to its own bucket.
-                let row = try #require(try await sql.raw("SELECT id, access_key, secret_key_version, secret_iv, secret_auth_tag, secret_message FROM buckets LIMIT 1").first())
+                let row = try #require(
+                    try await sql.raw("SELECT id, access_key, secret_key_version, secret_iv, secret_auth_tag, secret_message FROM buckets LIMIT 1")
+                        .first())
                 let id = try #require(UUID(uuidString: try row.decode(column: "id", as: String.self)))
                 let sealed = SealedSecret(
                     key: try row.decode(column: "secret_key_version", as: String.self), iv: try row.decode(column: "secret_iv", as: String.self),
-                    authTag: try row.decode(column: "secret_auth_tag", as: String.self), message: try row.decode(column: "secret_message", as: String.self)
+                    authTag: try row.decode(column: "secret_auth_tag", as: String.self),
+                    message: try row.decode(column: "secret_message", as: String.self)
                 )
                 let opened = try Self.sealer.open(sealed, context: Bucket.sealingContext(id))
                 #expect(opened.revealed == "seed-secret-\(try row.decode(column: "access_key", as: String.self))")
@@ -81,7 +90,8 @@ struct DatasetSeederTests {
             // The store's own rules hold on seeded data: a claimed bucket cannot be claimed again.
             let claimed = try #require(
                 try await database.withConnection { sql in
-                    try await sql.raw("SELECT id FROM buckets WHERE mirror_repository_id IS NOT NULL LIMIT 1").first()?.decode(column: "id", as: String.self)
+                    try await sql.raw("SELECT id FROM buckets WHERE mirror_repository_id IS NOT NULL LIMIT 1").first()?.decode(
+                        column: "id", as: String.self)
                 }
             )
             await #expect(throws: CisternError.bucketInUse) { try await buckets.delete(id: UUID(uuidString: claimed)!, now: now) }
@@ -93,9 +103,11 @@ struct DatasetSeederTests {
             let seeder = DatasetSeeder(database: database, sealer: Self.sealer)
             let tooFew = SeedPlan(organizations: 2, buckets: 100, repositories: 20, largeOrganizationBuckets: 100)
             await #expect(throws: CisternError.self) { try await seeder.seed(tooFew, passwordHash: "hash", now: Date()) }
-            _ = try await seeder.seed(SeedPlan(organizations: 1, buckets: 50, repositories: 20, largeOrganizationBuckets: 0), passwordHash: "hash", now: Date())
+            _ = try await seeder.seed(
+                SeedPlan(organizations: 1, buckets: 50, repositories: 20, largeOrganizationBuckets: 0), passwordHash: "hash", now: Date())
             await #expect(throws: CisternError.self) {
-                try await seeder.seed(SeedPlan(organizations: 1, buckets: 50, repositories: 20, largeOrganizationBuckets: 0), passwordHash: "hash", now: Date())
+                try await seeder.seed(
+                    SeedPlan(organizations: 1, buckets: 50, repositories: 20, largeOrganizationBuckets: 0), passwordHash: "hash", now: Date())
             }
         }
     }

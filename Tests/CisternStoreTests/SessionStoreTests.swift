@@ -41,7 +41,8 @@ struct SessionStoreTests {
             let outcomes = try await withThrowingTaskGroup(of: RefreshOutcome.self) { group in
                 for attempt in 0..<8 {
                     group.addTask {
-                        try await sessions.rotate(presentedHash: "h0", replacementHash: "h1-\(attempt)", now: now, expiresAt: now.addingTimeInterval(86_400))
+                        try await sessions.rotate(
+                            presentedHash: "h0", replacementHash: "h1-\(attempt)", now: now, expiresAt: now.addingTimeInterval(86_400))
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }

@@ -11,13 +11,6 @@ import Testing
 struct StrictDecodingTests {
     let now = Date(timeIntervalSince1970: 1_767_225_600)
 
-    /// One corruption: the statement that plants a value no enumeration knows, and the read that must refuse it.
-    struct Corruption: Sendable {
-        var column: String
-        var plant: @Sendable (any SQLDatabase, World) async throws -> Void
-        var read: @Sendable (Database, World) async throws -> Void
-    }
-
     /// The rows every corruption starts from: an organization with its owner, a bucket with one
     /// check, a MIRROR repository over it and a key.
     struct World: Sendable {
@@ -27,33 +20,49 @@ struct StrictDecodingTests {
         var repositoryId: UUID
     }
 
-    static let corruptions: [Corruption] = [
-        Corruption(column: "mode", plant: { sql, w in try await sql.raw("UPDATE repositories SET mode = 'SHARDED' WHERE id = \(bind: w.repositoryId.canonical)").run() }) {
-            db, w in _ = try await SQLRepositoryStore(database: db).repository(id: w.repositoryId)
-        },
-        Corruption(column: "access_type", plant: { sql, w in try await sql.raw("UPDATE repository_keys SET access_type = 'ROOT'").run() }) {
-            db, w in _ = try await SQLRepositoryStore(database: db).keys(repositoryIds: [w.repositoryId])
-        },
-        Corruption(column: "storage_type", plant: { sql, w in try await sql.raw("UPDATE buckets SET storage_type = 'FTP' WHERE id = \(bind: w.bucketId.canonical)").run() }) {
-            db, w in _ = try await SQLBucketStore(database: db).bucket(id: w.bucketId)
-        },
-        Corruption(column: "status", plant: { sql, w in try await sql.raw("UPDATE buckets SET status = 'MAYBE' WHERE id = \(bind: w.bucketId.canonical)").run() }) {
-            db, w in _ = try await SQLBucketStore(database: db).bucket(id: w.bucketId)
-        },
-        Corruption(column: "status", plant: { sql, w in try await sql.raw("UPDATE bucket_checks SET status = 'MAYBE'").run() }) {
-            db, w in _ = try await SQLBucketStore(database: db).history(bucketId: w.bucketId, limit: 10)
-        },
-        Corruption(column: "org_role", plant: { sql, w in try await sql.raw("UPDATE users SET org_role = 9 WHERE id = \(bind: w.userId.canonical)").run() }) {
-            db, w in _ = try await SQLAccountStore(database: db).user(id: w.userId)
-        },
-        Corruption(column: "role", plant: { sql, w in try await sql.raw("UPDATE workspace_members SET role = 'GOD'").run() }) {
-            db, w in _ = try await SQLWorkspaceStore(database: db).details(workspaceId: w.workspaceId)
-        },
-    ]
+    /// Each enumeration column, with the statement that plants a value no enumeration knows and the read that must refuse it.
+    enum Corruption: CaseIterable, Sendable {
+        case repositoryMode, keyAccess, bucketStorageType, bucketStatus, checkStatus, userOrgRole, memberRole
 
-    @Test(arguments: 0..<Self.corruptions.count)
-    func anUnknownEnumerationValueFailsTheReadNamingTheColumn(_ index: Int) async throws {
-        let corruption = Self.corruptions[index]
+        var column: String {
+            switch self {
+            case .repositoryMode: "mode"
+            case .keyAccess: "access_type"
+            case .bucketStorageType: "storage_type"
+            case .bucketStatus, .checkStatus: "status"
+            case .userOrgRole: "org_role"
+            case .memberRole: "role"
+            }
+        }
+
+        func plant(_ sql: any SQLDatabase, _ world: World) async throws {
+            let statement: SQLQueryString =
+                switch self {
+                case .repositoryMode: "UPDATE repositories SET mode = 'SHARDED' WHERE id = \(bind: world.repositoryId.canonical)"
+                case .keyAccess: "UPDATE repository_keys SET access_type = 'ROOT'"
+                case .bucketStorageType: "UPDATE buckets SET storage_type = 'FTP' WHERE id = \(bind: world.bucketId.canonical)"
+                case .bucketStatus: "UPDATE buckets SET status = 'MAYBE' WHERE id = \(bind: world.bucketId.canonical)"
+                case .checkStatus: "UPDATE bucket_checks SET status = 'MAYBE'"
+                case .userOrgRole: "UPDATE users SET org_role = 9 WHERE id = \(bind: world.userId.canonical)"
+                case .memberRole: "UPDATE workspace_members SET role = 'GOD'"
+                }
+            try await sql.raw(statement).run()
+        }
+
+        func read(_ database: Database, _ world: World) async throws {
+            switch self {
+            case .repositoryMode: _ = try await SQLRepositoryStore(database: database).repository(id: world.repositoryId)
+            case .keyAccess: _ = try await SQLRepositoryStore(database: database).keys(repositoryIds: [world.repositoryId])
+            case .bucketStorageType, .bucketStatus: _ = try await SQLBucketStore(database: database).bucket(id: world.bucketId)
+            case .checkStatus: _ = try await SQLBucketStore(database: database).history(bucketId: world.bucketId, limit: 10)
+            case .userOrgRole: _ = try await SQLAccountStore(database: database).user(id: world.userId)
+            case .memberRole: _ = try await SQLWorkspaceStore(database: database).details(workspaceId: world.workspaceId)
+            }
+        }
+    }
+
+    @Test(arguments: Corruption.allCases)
+    func anUnknownEnumerationValueFailsTheReadNamingTheColumn(_ corruption: Corruption) async throws {
         try await withMigratedDatabase { database in
             let world = try await self.makeWorld(database)
             // Before the corruption the read succeeds: the failure below is the planted value's.

@@ -146,7 +146,9 @@ struct UserController {
             id: UUID(), userId: user.id, createdAt: now, expiresAt: self.tokens.refreshExpiry, lastUsedAt: now,
             // Whatever the client sent, kept as printable text (a control character, NUL among
             // them, is dropped) and bounded.
-            userAgent: userAgent.map { String(String.UnicodeScalarView($0.unicodeScalars.filter { $0.properties.generalCategory != .control }).prefix(512)) }
+            userAgent: userAgent.map {
+                String(String.UnicodeScalarView($0.unicodeScalars.filter { $0.properties.generalCategory != .control }).prefix(512))
+            }
         )
         try await self.sessions.open(session, refreshTokenHash: refresh.hash)
         let access = try await self.tokens.accessToken(for: user, sessionId: session.id)

@@ -117,10 +117,12 @@ public struct CisternConfiguration: Sendable {
             config.validateBuckets = try parseBool(value, as: "validate-buckets")
         },
         Setting(flag: "buckets-per-organization") { config, value throws(ConfigurationError) in
-            config.bucketsPerOrganization = value.lowercased() == "unlimited" ? nil : try parse(value, as: "buckets-per-organization", range: 0...Int(Int32.max))
+            config.bucketsPerOrganization =
+                value.lowercased() == "unlimited" ? nil : try parse(value, as: "buckets-per-organization", range: 0...Int(Int32.max))
         },
         Setting(flag: "repositories-per-organization") { config, value throws(ConfigurationError) in
-            config.repositoriesPerOrganization = value.lowercased() == "unlimited" ? nil : try parse(value, as: "repositories-per-organization", range: 0...Int(Int32.max))
+            config.repositoriesPerOrganization =
+                value.lowercased() == "unlimited" ? nil : try parse(value, as: "repositories-per-organization", range: 0...Int(Int32.max))
         },
         Setting(flag: "monitor-interval") { config, value throws(ConfigurationError) in
             config.monitorInterval = try parse(value, as: "monitor-interval", range: 0...86_400)

@@ -44,7 +44,11 @@ struct ErrorBody: Encodable {
     var repoId: String??
 
     enum CodingKeys: String, CodingKey {
-        case success, errorCode = "error_code", message, errorMessage = "error_message", repoId
+        case success
+        case errorCode = "error_code"
+        case message
+        case errorMessage = "error_message"
+        case repoId
     }
 
     func encode(to encoder: any Encoder) throws {

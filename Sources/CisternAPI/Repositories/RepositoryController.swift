@@ -175,7 +175,9 @@ struct RepositoryController {
     }
 
     /// The repository of the path, what the body makes of it, and which fields that changes.
-    private func proposedUpdate(_ request: Request, _ context: AuthenticatedContext, action: Action = .changeWorkspaceContent) async throws
+    private func proposedUpdate(
+        _ request: Request, _ context: AuthenticatedContext, action: Action = .changeWorkspaceContent
+    ) async throws
         -> (current: Repository, next: Repository, fields: RepositoryFields)
     {
         let current = try await self.visibleRepository(context, for: action)
@@ -209,7 +211,9 @@ struct RepositoryController {
     }
 
     /// `visibleRepository`, with the role the caller acts with in its workspace.
-    private func visibleRepositoryAndRole(_ context: AuthenticatedContext, for action: Action) async throws
+    private func visibleRepositoryAndRole(
+        _ context: AuthenticatedContext, for action: Action
+    ) async throws
         -> (repository: Repository, role: WorkspaceRole)
     {
         let id = try Validate.uuid("repoId", in: context)
