@@ -1,6 +1,6 @@
 import Foundation
 
-/// The contract's repository error codes (API-CONTRACT.md §5).
+/// The contract's repository error codes (docs/contract.md §5).
 public enum RepositoryErrorCode: String, Sendable, Equatable, CaseIterable {
     case notFound = "NOT_FOUND"
     case nameAlreadyUsed = "NAME_ALREADY_USED"

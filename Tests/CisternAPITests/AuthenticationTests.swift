@@ -5,7 +5,7 @@ import JWTKit
 import SQLKit
 import Testing
 
-/// The bearer-token rules every protected endpoint shares (API-CONTRACT.md, conventions).
+/// The bearer-token rules every protected endpoint shares (docs/contract.md, Conventions).
 @Suite("Authentication")
 struct AuthenticationTests {
     @Test(arguments: ["", "Bearer", "Bearer ", "Basic YWRhOnBhc3M=", "Token abc", "Bearer not.a.jwt", "Bearer a.b.c"])

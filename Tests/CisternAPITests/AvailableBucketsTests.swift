@@ -4,7 +4,7 @@ import HTTPTypes
 import SQLKit
 import Testing
 
-/// `GET /bucket/available`, the seed page (API-CONTRACT.md §4.1).
+/// `GET /bucket/available`, the seed page (docs/contract.md §4.1).
 @Suite("GET /bucket/available")
 struct AvailableBucketsTests {
     @Test func answersABareArrayOfExactlyTheSeedsEightFields() async throws {

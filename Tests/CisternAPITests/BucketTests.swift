@@ -4,7 +4,7 @@ import Foundation
 import SQLKit
 import Testing
 
-/// Buckets through HTTP against a real S3 server (API-CONTRACT.md §4).
+/// Buckets through HTTP against a real S3 server (docs/contract.md §4).
 @Suite("Buckets")
 struct BucketTests {
     /// The body of a create for `bucket` at the test S3 server, with its valid credentials.

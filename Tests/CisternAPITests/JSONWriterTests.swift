@@ -42,7 +42,7 @@ struct JSONWriterTests {
         // Long lists too: the writer moves its bytes into the buffer in chunks of 32 KiB.
         let long = Array(repeating: summaries, count: 40).flatMap { $0 }
         for slice in [[], Array(summaries.prefix(1)), summaries, long] {
-            let expected = try JSONBody.encoder().encode(slice.map(AvailableBucket.init))
+            let expected = try JSONBody.encoder().encode(slice.map(Field.item))
             let written = AvailableBucketsResponse.json(slice)
             #expect(written.readableBytes == expected.count)
             #expect(String(buffer: written) == String(decoding: expected, as: UTF8.self))
@@ -62,26 +62,27 @@ struct JSONWriterTests {
     }
 }
 
-/// An item of `GET /bucket/available` as the JSON encoder writes it: the yardstick for the
-/// hand-written body.
-private struct AvailableBucket: Encodable {
-    var id: String
-    var name: String
-    var storageType: String
-    var bucket: String
-    var key: String
-    @Nullable var status: String?
-    var workspaceId: String
-    var createdAt: Date
+/// A value of the yardstick: what `JSONBody.encoder()` writes for a string, an instant or a null.
+private enum Field: Encodable {
+    case text(String)
+    case date(Date)
+    case null
 
-    init(_ bucket: BucketSummary) {
-        self.id = bucket.id.canonical
-        self.name = bucket.name
-        self.storageType = bucket.storageType.rawValue
-        self.bucket = bucket.bucket
-        self.key = bucket.key
-        self.status = bucket.status?.rawValue
-        self.workspaceId = bucket.workspaceId.canonical
-        self.createdAt = bucket.createdAt
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .text(let text): try container.encode(text)
+        case .date(let date): try container.encode(date)
+        case .null: try container.encodeNil()
+        }
+    }
+
+    /// An item of `GET /bucket/available` as the encoder writes it (the encoder sorts the keys).
+    static func item(_ bucket: BucketSummary) -> [String: Field] {
+        [
+            "id": .text(bucket.id.canonical), "name": .text(bucket.name), "storageType": .text(bucket.storageType.rawValue),
+            "bucket": .text(bucket.bucket), "key": .text(bucket.key), "status": bucket.status.map { .text($0.rawValue) } ?? .null,
+            "workspaceId": .text(bucket.workspaceId.canonical), "createdAt": .date(bucket.createdAt),
+        ]
     }
 }

@@ -2,7 +2,7 @@ import CisternAPI
 import Foundation
 import Testing
 
-/// The rules of API-CONTRACT.md §2 beyond who may call what.
+/// The rules of docs/contract.md §2 beyond who may call what.
 @Suite("Organization users and roles")
 struct OrganizationTests {
     @Test func theUserListHasTheContractShape() async throws {

@@ -7,7 +7,7 @@ import Logging
 import SQLKit
 import Testing
 
-/// Repositories and their keys through HTTP (API-CONTRACT.md §5 and §6).
+/// Repositories and their keys through HTTP (docs/contract.md §5 and §6).
 @Suite("Repositories")
 struct RepositoryTests {
     static func body(_ mode: String, _ members: [[String: any Sendable]], workspace: String, name: String = "Repo") -> [String: any Sendable] {

@@ -2,7 +2,7 @@ import CisternAPI
 import Foundation
 import Testing
 
-/// Refresh rotation, reuse detection, logout and the session list (API-CONTRACT.md §1).
+/// Refresh rotation, reuse detection, logout and the session list (docs/contract.md §1).
 @Suite("Sessions")
 struct SessionTests {
     @Test func refreshRotatesBothTokens() async throws {

@@ -2,7 +2,7 @@ import CisternAPI
 import Foundation
 import Testing
 
-/// The rules of API-CONTRACT.md §3 beyond who may call what.
+/// The rules of docs/contract.md §3 beyond who may call what.
 @Suite("Workspaces")
 struct WorkspaceTests {
     @Test func registrationCreatesADefaultWorkspaceWithTheOwnerAsAdmin() async throws {

@@ -2,7 +2,7 @@ import CisternCore
 import Foundation
 import JWTKit
 
-/// The claims of an access token (API-CONTRACT.md §1).
+/// The claims of an access token (docs/contract.md §1).
 struct AccessClaims: JWTPayload, Equatable {
     var sub: SubjectClaim
     var userId: String

@@ -4,16 +4,16 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// Accounts and sessions: API-CONTRACT.md §1.
+/// Accounts and sessions: docs/contract.md §1.
 struct UserController {
     let accounts: any AccountStore
     let sessions: any SessionStore
     let tokens: TokenService
+    let timeSource: any TimeSource
     let passwords: PasswordHasher
     let registrationOpen: Bool
     let loginThrottle: LoginThrottle
     let clientAddress: ClientAddress
-    let timeSource: any TimeSource
 
     /// Routes that need no token.
     func addPublicRoutes(to router: some RouterMethods<AppRequestContext>) {

@@ -92,7 +92,8 @@ func buildRouter(
     let passwords = try await PasswordHasher(cost: configuration.bcryptCost)
     let authorizer = Authorizer(workspaces: workspaces)
     let users = UserController(
-        accounts: accounts, sessions: sessions, tokens: tokens, passwords: passwords, registrationOpen: configuration.registrationOpen,
+        accounts: accounts, sessions: sessions, tokens: tokens, timeSource: timeSource, passwords: passwords,
+        registrationOpen: configuration.registrationOpen,
         loginThrottle: LoginThrottle(
             limits: .init(
                 perAccount: configuration.loginFailuresPerAccount, perAddress: configuration.loginFailuresPerAddress,
@@ -100,7 +101,7 @@ func buildRouter(
             ),
             timeSource: timeSource
         ),
-        clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies), timeSource: timeSource
+        clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies)
     )
 
     let router = Router(context: AppRequestContext.self)

@@ -5,7 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// `GET /` and `GET /health` (API-CONTRACT.md §7), and `GET /openapi.yaml`, the description of
+/// `GET /` and `GET /health` (docs/contract.md §7), and `GET /openapi.yaml`, the description of
 /// every route (kept complete by a test that compares it with the router).
 struct ServiceController {
     static let version = "0.1.0"

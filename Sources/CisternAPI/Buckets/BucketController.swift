@@ -6,7 +6,7 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// Buckets: API-CONTRACT.md §4, and the seed page `GET /bucket/available` (§4.1).
+/// Buckets: docs/contract.md §4, and the seed page `GET /bucket/available` (§4.1).
 struct BucketController {
     let buckets: any BucketStore
     let repositories: any RepositoryStore

@@ -17,7 +17,7 @@ extension CisternError: HTTPResponseError {
         }
     }
 
-    /// The error body in the shape of its family (API-CONTRACT.md, conventions).
+    /// The error body in the shape of its family (docs/contract.md, Conventions).
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body: ErrorBody
         switch self.shape {

@@ -3,7 +3,7 @@ import CisternStore
 import Foundation
 import Hummingbird
 
-/// Organization users and roles: API-CONTRACT.md §2. Every route needs global access.
+/// Organization users and roles: docs/contract.md §2. Every route needs global access.
 struct OrganizationController {
     let accounts: any AccountStore
     let passwords: PasswordHasher

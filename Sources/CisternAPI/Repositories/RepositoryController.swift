@@ -4,7 +4,7 @@ import CisternStore
 import Foundation
 import Hummingbird
 
-/// Repositories and their keys: API-CONTRACT.md §5 and §6.
+/// Repositories and their keys: docs/contract.md §5 and §6.
 ///
 /// Create, update and both dry runs go through one path: read the facts (`RepositoryStore.facts`,
 /// plus the provider for folders an update drops), judge them with `RepositoryRules.check`, and

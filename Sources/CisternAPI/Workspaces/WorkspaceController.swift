@@ -3,7 +3,7 @@ import CisternStore
 import Foundation
 import Hummingbird
 
-/// Workspaces and their members: API-CONTRACT.md §3.
+/// Workspaces and their members: docs/contract.md §3.
 struct WorkspaceController {
     let workspaces: any WorkspaceStore
     let authorizer: Authorizer
