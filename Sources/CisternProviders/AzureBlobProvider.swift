@@ -58,9 +58,9 @@ public struct AzureBlobProvider: StorageProvider {
             guard connection.key.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber) }), !connection.key.isEmpty else {
                 throw ProviderError(status: .disconnected, reason: "the storage account name must be lower-case letters and digits")
             }
-            return ("https://\(connection.key).blob.core.windows.net", SigV4Signer.encode("/" + connection.bucket, keepingSlashes: true))
+            return ("https://\(connection.key).blob.core.windows.net", SigV4.encode("/" + connection.bucket, keepingSlashes: true))
         }
         let parsed = try ProviderEndpoint(endpoint)
-        return (parsed.origin, SigV4Signer.encode("\(parsed.basePath)/\(connection.bucket)", keepingSlashes: true))
+        return (parsed.origin, SigV4.encode("\(parsed.basePath)/\(connection.bucket)", keepingSlashes: true))
     }
 }

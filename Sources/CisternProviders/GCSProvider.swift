@@ -50,7 +50,7 @@ public struct GCSProvider: StorageProvider {
     func send(_ connection: BucketConnection, path: String, query: [(String, String)] = []) async throws -> ProviderResponse {
         let endpoint = try ProviderEndpoint(connection.endpoint ?? Self.defaultEndpoint)
         var request = HTTPClientRequest(
-            url: "\(endpoint.origin)\(endpoint.basePath)/storage/v1/b/\(SigV4Signer.encode(connection.bucket))\(path)"
+            url: "\(endpoint.origin)\(endpoint.basePath)/storage/v1/b/\(SigV4.encode(connection.bucket))\(path)"
                 + ProviderEndpoint.queryString(query)
         )
         if let tokenURL = self.tokenURL {
@@ -115,7 +115,7 @@ actor GCSTokenCache {
         var request = HTTPClientRequest(url: tokenURL)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        let form = "grant_type=\(SigV4Signer.encode("urn:ietf:params:oauth:grant-type:jwt-bearer"))&assertion=\(assertion)"
+        let form = "grant_type=\(SigV4.encode("urn:ietf:params:oauth:grant-type:jwt-bearer"))&assertion=\(assertion)"
         request.body = .bytes(ByteBuffer(string: form))
         let response = try await ProviderResponse.fetch(request, with: http, timeout: timeout)
         let json = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]

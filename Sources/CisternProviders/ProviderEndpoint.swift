@@ -26,6 +26,6 @@ struct ProviderEndpoint {
     /// `?name=value&...` with both sides percent-encoded as the signers expect, or `""`.
     static func queryString(_ query: [(String, String)]) -> String {
         guard !query.isEmpty else { return "" }
-        return "?" + query.map { "\(SigV4Signer.encode($0.0))=\(SigV4Signer.encode($0.1))" }.joined(separator: "&")
+        return "?" + query.map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")
     }
 }

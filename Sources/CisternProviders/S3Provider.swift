@@ -38,7 +38,7 @@ public struct S3Provider: StorageProvider {
     ) async throws -> ProviderResponse {
         var signing = try Self.request(method, connection, key: key, query: query)
         signing.headers = headers.map { (name: $0.0, value: $0.1) }
-        signing.payloadSHA256 = SigV4Signer.hex(SHA256.hash(data: body))
+        signing.payloadSHA256 = SigV4.hex(SHA256.hash(data: body))
         let signed = SigV4Signer.sign(
             signing, accessKey: connection.key, secret: connection.secret, region: connection.region ?? S3Provider.defaultRegion,
             date: Date()

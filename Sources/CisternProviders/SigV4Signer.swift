@@ -38,7 +38,7 @@ public struct SigV4Request: Sendable, Equatable {
 
     /// The URL to send, with the path and query encoded exactly as they are signed.
     public var url: String {
-        "\(self.scheme)://\(self.hostHeader)\(SigV4Signer.encode(self.path, keepingSlashes: true))"
+        "\(self.scheme)://\(self.hostHeader)\(SigV4.encode(self.path, keepingSlashes: true))"
             + ProviderEndpoint.queryString(self.query.map { ($0.name, $0.value) })
     }
 
@@ -51,76 +51,29 @@ public struct SigV4Request: Sendable, Equatable {
 /// AWS Signature Version 4, header signing (the `Authorization: AWS4-HMAC-SHA256 ...` form).
 /// Checked against botocore's signatures in `Tests/CisternProvidersTests/Fixtures/sigv4.json`.
 public enum SigV4Signer {
-    public static let emptyPayloadSHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    public static let emptyPayloadSHA256 = SigV4.emptyPayloadSHA256
 
     /// The headers to add to `request`: `x-amz-date`, `x-amz-content-sha256` and `authorization`.
     public static func sign(
         _ request: SigV4Request, accessKey: String, secret: SecretValue, region: String, service: String = "s3", date: Date
     ) -> [(name: String, value: String)] {
-        let amzDate = Self.timestamp(date)
-        let day = String(amzDate.prefix(8))
-        var headers: [(String, String)] = [
-            ("host", request.hostHeader), ("x-amz-content-sha256", request.payloadSHA256), ("x-amz-date", amzDate),
-        ]
-        headers += request.headers.map { ($0.name.lowercased(), Self.normalizeHeaderValue($0.value)) }
-        headers.sort { $0.0 < $1.0 }
-        let signedHeaders = headers.map(\.0).joined(separator: ";")
-        let encodedQuery: [(String, String)] = request.query.map { (Self.encode($0.name), Self.encode($0.value)) }
-        let sortedQuery = encodedQuery.sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
-        let canonicalQuery: String = sortedQuery.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
-        let canonicalPath: String = Self.encode(request.path.isEmpty ? "/" : request.path, keepingSlashes: true)
-        let canonicalHeaders: String = headers.map { "\($0.0):\($0.1)\n" }.joined()
-        let method: String = request.method.uppercased()
-        let canonicalRequest: String = [method, canonicalPath, canonicalQuery, canonicalHeaders, signedHeaders, request.payloadSHA256]
-            .joined(separator: "\n")
-        let scope = "\(day)/\(region)/\(service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, Self.hex(SHA256.hash(data: Data(canonicalRequest.utf8)))]
-            .joined(separator: "\n")
-        var key = SymmetricKey(data: Data("AWS4\(secret.revealed)".utf8))
-        for part in [day, region, service, "aws4_request"] {
-            key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
-        }
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+        let timestamp = SigV4.timestamp(date)
+        let scope = SigV4.Scope(day: String(timestamp.prefix(8)), region: region, service: service)
+        let headers =
+            [("host", request.hostHeader), ("x-amz-content-sha256", request.payloadSHA256), ("x-amz-date", timestamp)]
+            + request.headers.map { ($0.name.lowercased(), $0.value) }
+        let canonicalRequest = SigV4.canonicalRequest(
+            method: request.method, path: request.path, query: request.query, headers: headers, payloadHash: request.payloadSHA256
+        )
+        let signature = SigV4.signature(
+            SigV4.stringToSign(timestamp: timestamp, scope: scope, canonicalRequest: canonicalRequest),
+            key: SigV4.signingKey(secret: secret, scope: scope)
+        )
+        let signedHeaders = headers.map(\.0).sorted().joined(separator: ";")
         return [
-            ("x-amz-date", amzDate),
+            ("x-amz-date", timestamp),
             ("x-amz-content-sha256", request.payloadSHA256),
-            ("authorization", "AWS4-HMAC-SHA256 Credential=\(accessKey)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"),
+            ("authorization", "\(SigV4.algorithm) Credential=\(accessKey)/\(scope.text), SignedHeaders=\(signedHeaders), Signature=\(signature)"),
         ]
-    }
-
-    /// RFC 3986 percent-encoding of everything but unreserved characters (and `/` in paths),
-    /// as SigV4 requires: `a b+c` → `a%20b%2Bc`.
-    public static func encode(_ text: String, keepingSlashes: Bool = false) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            case UInt8(ascii: "/") where keepingSlashes:
-                result.append("/")
-            default:
-                result += String(format: "%%%02X", byte)
-            }
-        }
-        return result
-    }
-
-    /// `20261128T123456Z`
-    static func timestamp(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
-    }
-
-    /// Header values are signed trimmed, with runs of spaces collapsed to one.
-    static func normalizeHeaderValue(_ value: String) -> String {
-        value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-    }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -38,7 +38,7 @@ struct GCSProviderTests {
             #expect(try await http.execute(create, timeout: .seconds(10)).status == .ok)
             if let object {
                 var upload = HTTPClientRequest(
-                    url: "\(try endpoint())/upload/storage/v1/b/\(name)/o?uploadType=media&name=\(SigV4Signer.encode(object))")
+                    url: "\(try endpoint())/upload/storage/v1/b/\(name)/o?uploadType=media&name=\(SigV4.encode(object))")
                 upload.method = .POST
                 upload.body = .bytes(ByteBuffer(string: "data"))
                 #expect(try await http.execute(upload, timeout: .seconds(10)).status == .ok)

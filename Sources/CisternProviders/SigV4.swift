@@ -1,0 +1,145 @@
+import CisternCore
+import Crypto
+import Foundation
+
+/// The parts of AWS Signature Version 4 that signing a request (`SigV4Signer`, towards providers)
+/// and verifying one (the gateway, from clients) share: the canonical request, the string to
+/// sign, the signing key and the signatures of streamed chunks and trailers. Both directions are
+/// tested against botocore's signatures (`Tests/CisternProvidersTests/Fixtures/sigv4.json`).
+public enum SigV4 {
+    public static let algorithm = "AWS4-HMAC-SHA256"
+    public static let emptyPayloadSHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+    /// The credential scope: `20261128/us-east-1/s3/aws4_request`.
+    public struct Scope: Sendable, Equatable {
+        /// `yyyyMMdd`
+        public var day: String
+        public var region: String
+        public var service: String
+
+        public init(day: String, region: String, service: String) {
+            self.day = day
+            self.region = region
+            self.service = service
+        }
+
+        public var text: String { "\(self.day)/\(self.region)/\(self.service)/aws4_request" }
+    }
+
+    /// The canonical request. `path` and `query` are decoded (this encodes them as SigV4 requires,
+    /// without normalising the path, as S3 does); `headers` are the signed ones, with lowercase
+    /// names, in any order.
+    public static func canonicalRequest(
+        method: String, path: String, query: [(name: String, value: String)], headers: [(name: String, value: String)], payloadHash: String
+    ) -> String {
+        let sortedHeaders = headers.sorted { $0.name < $1.name }
+        var encodedQuery: [(name: String, value: String)] = query.map { (Self.encode($0.name), Self.encode($0.value)) }
+        encodedQuery.sort { $0.name == $1.name ? $0.value < $1.value : $0.name < $1.name }
+        let canonicalQuery: String = encodedQuery.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
+        let canonicalHeaders: String = sortedHeaders.map { "\($0.name):\(Self.normalizeHeaderValue($0.value))\n" }.joined()
+        let signedHeaders: String = sortedHeaders.map(\.name).joined(separator: ";")
+        let canonicalPath: String = Self.encode(path.isEmpty ? "/" : path, keepingSlashes: true)
+        return [method.uppercased(), canonicalPath, canonicalQuery, canonicalHeaders, signedHeaders, payloadHash].joined(separator: "\n")
+    }
+
+    /// What the seed signature signs.
+    public static func stringToSign(timestamp: String, scope: Scope, canonicalRequest: String) -> String {
+        [Self.algorithm, timestamp, scope.text, Self.hex(SHA256.hash(data: Data(canonicalRequest.utf8)))].joined(separator: "\n")
+    }
+
+    /// What the signature of one chunk of a `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` body signs: each
+    /// chunk's signature chains from the previous one (the first from the seed signature).
+    public static func chunkStringToSign(timestamp: String, scope: Scope, previousSignature: String, chunkSHA256: String) -> String {
+        ["AWS4-HMAC-SHA256-PAYLOAD", timestamp, scope.text, previousSignature, Self.emptyPayloadSHA256, chunkSHA256]
+            .joined(separator: "\n")
+    }
+
+    /// What the signature of a streamed body's trailing headers signs (`x-amz-trailer-signature`).
+    public static func trailerStringToSign(timestamp: String, scope: Scope, previousSignature: String, trailerSHA256: String) -> String {
+        ["AWS4-HMAC-SHA256-TRAILER", timestamp, scope.text, previousSignature, trailerSHA256].joined(separator: "\n")
+    }
+
+    /// The key derived from a secret for one day, region and service.
+    public static func signingKey(secret: SecretValue, scope: Scope) -> SymmetricKey {
+        var key = SymmetricKey(data: Data("AWS4\(secret.revealed)".utf8))
+        for part in [scope.day, scope.region, scope.service, "aws4_request"] {
+            key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
+        }
+        return key
+    }
+
+    /// The hex signature of `stringToSign`.
+    public static func signature(_ stringToSign: String, key: SymmetricKey) -> String {
+        Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+    }
+
+    /// RFC 3986 percent-encoding of everything but unreserved characters (and `/` in paths),
+    /// as SigV4 requires: `a b+c` → `a%20b%2Bc`.
+    public static func encode(_ text: String, keepingSlashes: Bool = false) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: "/") where keepingSlashes:
+                result.append("/")
+            default:
+                result.append("%")
+                result.unicodeScalars.append(Unicode.Scalar(Self.upperHexDigits[Int(byte >> 4)]))
+                result.unicodeScalars.append(Unicode.Scalar(Self.upperHexDigits[Int(byte & 0x0f)]))
+            }
+        }
+        return result
+    }
+
+    /// `20261128T123456Z`
+    public static func timestamp(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    }
+
+    /// The instant of a `20261128T123456Z` timestamp; nil for anything else.
+    public static func date(fromTimestamp text: String) -> Date? {
+        let digits = Array(text.utf8)
+        guard digits.count == 16, digits[8] == UInt8(ascii: "T"), digits[15] == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                guard digits[index] >= UInt8(ascii: "0"), digits[index] <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(digits[index] - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8), let hour = number(9..<11),
+            let minute = number(11..<13), let second = number(13..<15), (1...12).contains(month), (1...31).contains(day), hour < 24,
+            minute < 60, second < 61
+        else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        guard let date = calendar.date(from: components), Self.timestamp(date) == text else { return nil }
+        return date
+    }
+
+    /// Header values are signed trimmed, with runs of spaces collapsed to one.
+    static func normalizeHeaderValue(_ value: String) -> String {
+        value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+    }
+
+    /// Lowercase hex.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        var text = ""
+        for byte in bytes {
+            text.unicodeScalars.append(Unicode.Scalar(Self.lowerHexDigits[Int(byte >> 4)]))
+            text.unicodeScalars.append(Unicode.Scalar(Self.lowerHexDigits[Int(byte & 0x0f)]))
+        }
+        return text
+    }
+
+    private static let upperHexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+    private static let lowerHexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+}
