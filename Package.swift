@@ -93,6 +93,17 @@ let package = Package(
             resources: [.copy("openapi.yaml")],
             swiftSettings: swiftSettings
         ),
+        // The S3 gateway: signature verification, S3 errors, body decoding and checksums (more to come).
+        .target(
+            name: "CisternGateway",
+            dependencies: [
+                "CisternCore",
+                "CisternProviders",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "cistern",
             dependencies: [
@@ -166,6 +177,18 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Fixtures"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "CisternGatewayTests",
+            dependencies: [
+                "CisternCore",
+                "CisternGateway",
+                "CisternProviders",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             exclude: ["Fixtures"],

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Writes Tests/CisternProvidersTests/Fixtures/sigv4.json: reference AWS Signature Version 4
 results computed by botocore (the signer behind boto3 and the AWS CLI) for a fixed set of
-requests, so our own signer can be checked against it byte for byte.
+requests, so our own signer can be checked against it byte for byte (and the gateway's verifier
+can accept exactly those requests); and Tests/CisternGatewayTests/Fixtures/presigned.json:
+presigned URLs, version 4 and version 2, as botocore makes them, for the verifier.
 
 Run from the repository root: python3 scripts/sigv4-fixtures.py (needs `pip install botocore`).
 """
 import datetime
 import hashlib
+import time
 import json
 import pathlib
 from urllib.parse import quote
@@ -64,12 +67,56 @@ def main():
             "expectedContentSHA256": request.headers["X-Amz-Content-SHA256"],
             "bodySHA256": hashlib.sha256(body).hexdigest(),
         })
+    write_presigned(credentials)
     out = pathlib.Path("Tests/CisternProvidersTests/Fixtures/sigv4.json")
     out.write_text(json.dumps({
         "accessKey": ACCESS_KEY, "secretKey": SECRET_KEY, "date": WHEN.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "service": "s3", "cases": fixtures,
     }, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {len(fixtures)} cases to {out}")
+
+
+PRESIGNED = [
+    # name, method, origin, path (decoded), query pairs, region
+    ("get an object", "GET", "http://127.0.0.1:9000", "/my-bucket/report.csv", [], "us-east-1"),
+    ("put an awkward key", "PUT", "http://127.0.0.1:9000", "/my-bucket/dir/a file+(1)~ü.txt", [], "eu-central-1"),
+    ("get with a response override", "GET", "https://gw.example:9443", "/b/k",
+     [("response-content-type", "text/plain; charset=utf-8")], "us-east-1"),
+]
+
+
+def write_presigned(credentials):
+    """Presigned URLs valid for an hour from WHEN."""
+    cases = []
+    for name, method, origin, path, query, region in PRESIGNED:
+        url = origin + quote(path, safe="/~")
+        if query:
+            url += "?" + "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in query)
+        v4 = AWSRequest(method=method, url=url)
+        botocore.auth.S3SigV4QueryAuth(credentials, "s3", region, expires=3600).add_auth(v4)
+        v2 = AWSRequest(method=method, url=url)
+        real_time = time.time
+        botocore.auth.time.time = lambda: WHEN.timestamp()
+        try:
+            botocore.auth.HmacV1QueryAuth(credentials, expires=3600).add_auth(v2)
+        finally:
+            botocore.auth.time.time = real_time
+        for version, request in (("v4", v4), ("v2", v2)):
+            target = request.url[len(origin):]
+            cases.append({
+                "name": f"{name} ({version})",
+                "method": method,
+                "host": origin.split("://", 1)[1],
+                "path": target.split("?", 1)[0],
+                "query": target.split("?", 1)[1] if "?" in target else "",
+            })
+    out = pathlib.Path("Tests/CisternGatewayTests/Fixtures/presigned.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({
+        "accessKey": ACCESS_KEY, "secretKey": SECRET_KEY, "date": WHEN.strftime("%Y-%m-%dT%H:%M:%SZ"), "expires": 3600,
+        "cases": cases,
+    }, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {len(cases)} cases to {out}")
 
 
 if __name__ == "__main__":

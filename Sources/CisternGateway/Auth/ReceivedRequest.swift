@@ -1,0 +1,69 @@
+/// A request as the gateway received it, before anything is decoded: what a signature covers.
+public struct ReceivedRequest: Sendable {
+    public var method: String
+    /// The path as sent, still percent-encoded (`/bucket/a%20file`).
+    public var path: String
+    /// The query as sent, without `?`, still percent-encoded.
+    public var query: String
+    /// The headers, names lowercased; a repeated header appears once per value.
+    public var headers: [(name: String, value: String)]
+
+    public init(method: String, path: String, query: String, headers: [(name: String, value: String)]) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers.map { ($0.name.lowercased(), $0.value) }
+    }
+
+    /// A header's value (the values of a repeated one joined by commas), or nil.
+    public func header(_ name: String) -> String? {
+        let values = self.headers.filter { $0.name == name }.map(\.value)
+        return values.isEmpty ? nil : values.joined(separator: ",")
+    }
+
+    /// The query's parameters, decoded, in the order sent; nil when the query cannot be decoded.
+    public var queryParameters: [(name: String, value: String)]? {
+        var parameters: [(name: String, value: String)] = []
+        for pair in self.query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = PercentDecoding.decode(parts[0]), let value = PercentDecoding.decode(parts.count > 1 ? parts[1] : "") else {
+                return nil
+            }
+            parameters.append((name, value))
+        }
+        return parameters
+    }
+
+    /// The first value of a query parameter, decoded.
+    public func queryParameter(_ name: String) -> String? {
+        self.queryParameters?.first { $0.name == name }?.value
+    }
+}
+
+/// Percent-decoding as S3 reads paths and queries: `%XX` is a byte, everything else itself
+/// (`+` stays `+`; clients that mean a space send `%20`).
+enum PercentDecoding {
+    static func decode(_ text: some StringProtocol) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                continue
+            }
+            guard let high = iterator.next().flatMap(Self.nibble), let low = iterator.next().flatMap(Self.nibble) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func nibble(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
