@@ -188,6 +188,7 @@ let package = Package(
                 "CisternCore",
                 "CisternGateway",
                 "CisternProviders",
+                "CisternTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -1,6 +1,7 @@
 import CisternCore
 import CisternGateway
 import CisternProviders
+import CisternTestSupport
 import Foundation
 import Testing
 
@@ -9,22 +10,6 @@ import Testing
 /// expired one, each with the code S3 gives.
 @Suite("SigV4 verifier")
 struct SigV4VerifierTests {
-    struct HeaderFixtures: Decodable {
-        struct Case: Decodable, CustomTestStringConvertible {
-            var name: String
-            var method: String
-            var headers: [String: String]
-            var expectedURL: String
-            var expectedAuthorization: String
-            var expectedDate: String
-            var expectedContentSHA256: String
-            var testDescription: String { self.name }
-        }
-        var secretKey: String
-        var date: String
-        var cases: [Case]
-    }
-
     struct PresignedFixtures: Decodable {
         struct Case: Decodable, CustomTestStringConvertible {
             var name: String
@@ -40,12 +25,12 @@ struct SigV4VerifierTests {
         var cases: [Case]
     }
 
-    static let headerFixtures = loadFixture("../../CisternProvidersTests/Fixtures/sigv4.json", as: HeaderFixtures.self)
+    static let headerFixtures = SigV4Fixtures.botocore
     static let presignedFixtures = loadFixture("presigned.json", as: PresignedFixtures.self)
     static let signedAt = ISO8601DateFormatter().date(from: "2026-11-28T12:34:56Z")!
 
     /// The request botocore would have sent for a header-signed fixture.
-    static func received(_ fixture: HeaderFixtures.Case, changing change: (inout ReceivedRequest) -> Void = { _ in }) -> ReceivedRequest {
+    static func received(_ fixture: SigV4Fixtures.Case, changing change: (inout ReceivedRequest) -> Void = { _ in }) -> ReceivedRequest {
         let url = URLComponents(string: fixture.expectedURL)!
         var headers = [
             ("host", url.port.map { "\(url.host!):\($0)" } ?? url.host!), ("x-amz-date", fixture.expectedDate),
@@ -76,7 +61,7 @@ struct SigV4VerifierTests {
     }
 
     @Test(arguments: headerFixtures.cases)
-    func botocoresHeaderSignedRequestsVerify(_ fixture: HeaderFixtures.Case) throws {
+    func botocoresHeaderSignedRequestsVerify(_ fixture: SigV4Fixtures.Case) throws {
         let request = Self.received(fixture)
         let verified = try Self.verify(request, secret: Self.headerFixtures.secretKey, at: Self.signedAt)
         #expect(verified.payload != .unsigned)

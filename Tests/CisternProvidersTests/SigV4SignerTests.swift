@@ -1,38 +1,16 @@
 import CisternCore
 import CisternProviders
+import CisternTestSupport
 import Foundation
 import Testing
 
 /// Our signer against botocore's signatures for the same requests (see scripts/sigv4-fixtures.py).
 @Suite("SigV4 signer")
 struct SigV4SignerTests {
-    struct Fixtures: Decodable {
-        struct Case: Decodable, CustomTestStringConvertible {
-            var name: String
-            var method: String
-            var origin: String
-            var path: String
-            var query: [[String]]
-            var headers: [String: String]
-            var region: String
-            var expectedURL: String
-            var expectedAuthorization: String
-            var expectedDate: String
-            var expectedContentSHA256: String
-            var bodySHA256: String
-            var testDescription: String { self.name }
-        }
-        var accessKey: String
-        var secretKey: String
-        var date: String
-        var service: String
-        var cases: [Case]
-    }
-
-    static let fixtures = loadFixture("sigv4.json", as: Fixtures.self)
+    static let fixtures = SigV4Fixtures.botocore
 
     @Test(arguments: fixtures.cases)
-    func matchesBotocore(fixture: Fixtures.Case) throws {
+    func matchesBotocore(fixture: SigV4Fixtures.Case) throws {
         let origin = try #require(URLComponents(string: fixture.origin))
         let request = SigV4Request(
             method: fixture.method, scheme: origin.scheme!, host: origin.host!, port: origin.port, path: fixture.path,
