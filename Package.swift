@@ -70,11 +70,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What every server of the process shares: configuration, data directory and keys, the
+        // database opened and migrated, the provider clients, and their release at shutdown.
+        .target(
+            name: "CisternBootstrap",
+            dependencies: [
+                "CisternCore",
+                "CisternProviders",
+                "CisternStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The management API: feature folders (Accounts, Organization, Workspaces, Buckets,
         // Repositories), the HTTP plumbing they share, and the application builder (App).
         .target(
             name: "CisternAPI",
             dependencies: [
+                "CisternBootstrap",
                 "CisternCore",
                 "CisternProviders",
                 "CisternStore",
@@ -107,6 +124,7 @@ let package = Package(
         .executableTarget(
             name: "cistern",
             dependencies: [
+                "CisternBootstrap",
                 "CisternAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -119,6 +137,7 @@ let package = Package(
         .target(
             name: "CisternDevTools",
             dependencies: [
+                "CisternBootstrap",
                 "CisternAPI",
                 "CisternCore",
                 "CisternStore",
@@ -130,6 +149,7 @@ let package = Package(
         .executableTarget(
             name: "cistern-dev",
             dependencies: [
+                "CisternBootstrap",
                 "CisternAPI",
                 "CisternCore",
                 "CisternDevTools",
@@ -198,6 +218,7 @@ let package = Package(
         .testTarget(
             name: "CisternAPITests",
             dependencies: [
+                "CisternBootstrap",
                 "CisternAPI",
                 "CisternCore",
                 "CisternProviders",

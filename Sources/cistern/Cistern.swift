@@ -1,5 +1,6 @@
 import ArgumentParser
 import CisternAPI
+import CisternBootstrap
 import Foundation
 import Hummingbird
 

@@ -1,3 +1,4 @@
+import CisternBootstrap
 import CisternCore
 import CisternProviders
 import CisternStore

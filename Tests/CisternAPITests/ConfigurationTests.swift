@@ -1,4 +1,5 @@
 import CisternAPI
+import CisternBootstrap
 import CisternCore
 import Foundation
 import Logging

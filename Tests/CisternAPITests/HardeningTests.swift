@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CisternBootstrap
 import CisternCore
 import CisternProviders
 import CisternStore

@@ -1,3 +1,4 @@
+import CisternBootstrap
 import Foundation
 import HTTPTypes
 import Testing

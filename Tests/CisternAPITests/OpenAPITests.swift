@@ -1,3 +1,4 @@
+import CisternBootstrap
 import CisternCore
 import CisternProviders
 import CisternStore
@@ -77,18 +78,13 @@ struct OpenAPITests {
         var configuration = configuration
         configuration.dataDirectory = directory
         configuration.databaseURL = nil
-        let logger = Logger(label: "test")
-        let dataDirectory = try DataDirectory.prepare(configuration, logger: logger)
-        let database = try await Database.open(url: dataDirectory.databaseURL, connections: 1, logger: logger)
+        let runtime = try await Runtime.open(configuration, timeSource: ManualTimeSource(), logger: Logger(label: "test"))
         do {
-            let router = try await buildRouter(
-                configuration, dataDirectory: dataDirectory, database: database, providers: ProviderRegistry([:]),
-                sealer: SecretSealer(current: dataDirectory.masterKey), timeSource: ManualTimeSource()
-            )
-            try await database.close()
+            let router = try await buildRouter(runtime)
+            await runtime.close()
             return Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" })
         } catch {
-            try? await database.close()
+            await runtime.close()
             throw error
         }
     }

@@ -6,11 +6,11 @@ import Darwin
 
 /// The process's limit on open files: every connection, database file and provider connection
 /// takes one, and running out mid-request fails in places that cannot recover.
-enum OpenFileLimit {
+package enum OpenFileLimit {
     /// Raises the soft limit to the hard one (what any process may do) and returns the soft limit
     /// now in force.
     @discardableResult
-    static func raise() -> Int {
+    package static func raise() -> Int {
         var limit = rlimit()
         guard getrlimit(Self.resource, &limit) == 0 else { return 1024 }
         if limit.rlim_cur < limit.rlim_max {
@@ -23,7 +23,7 @@ enum OpenFileLimit {
 
     /// Connections to serve at once under `limit` open files: what is left after a reserve for
     /// the database pool, the event loops, log files and provider connections.
-    static func connectionCap(limit: Int, databaseConnections: Int, configured: Int) -> Int {
+    package static func connectionCap(limit: Int, databaseConnections: Int, configured: Int) -> Int {
         let reserve = 32 + 2 * databaseConnections
         return max(4, min(configured, limit - reserve))
     }

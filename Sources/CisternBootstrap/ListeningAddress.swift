@@ -2,10 +2,10 @@ import NIOCore
 import NIOPosix
 
 /// The address a server is about to listen on.
-enum ListeningAddress {
+package enum ListeningAddress {
     /// Throws a one-line `StartupError` when `host:port` cannot be bound (in use, not an address
     /// of this machine, a privileged port). Port 0 is always free.
-    static func requireFree(host: String, port: Int) async throws {
+    package static func requireFree(host: String, port: Int) async throws {
         guard port != 0 else { return }
         do {
             let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -182,5 +182,5 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
 extension CisternConfiguration {
     /// When buckets are checked again. With the monitor off (interval 0) the schedule is still
     /// recorded, at the default minute, for whichever process runs a monitor.
-    var checkSchedule: CheckSchedule { CheckSchedule(interval: TimeInterval(self.monitorInterval > 0 ? self.monitorInterval : 60)) }
+    public var checkSchedule: CheckSchedule { CheckSchedule(interval: TimeInterval(self.monitorInterval > 0 ? self.monitorInterval : 60)) }
 }
