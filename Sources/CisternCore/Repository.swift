@@ -55,6 +55,13 @@ extension RepositoryMember {
     /// Where the repository's object `key` lives in this member's bucket.
     public func providerKey(_ key: String) -> String { self.prefix + key }
 
+    /// Whether two folders of one bucket share objects: the same folder, one inside the other
+    /// (`a` and `a/b`), or the whole bucket and anything. Live NORMAL repositories never hold
+    /// overlapping folders, so none can reach another's objects.
+    public static func foldersOverlap(_ a: String, _ b: String) -> Bool {
+        a.isEmpty || b.isEmpty || a == b || a.hasPrefix(b + "/") || b.hasPrefix(a + "/")
+    }
+
     /// The repository's key for an object of this member's bucket; nil for one outside the folder.
     public func repositoryKey(_ providerKey: String) -> String? {
         guard providerKey.hasPrefix(self.prefix) else { return nil }

@@ -52,6 +52,8 @@ public struct BucketUse: Sendable, Equatable {
 public struct RepositoryFacts: Sendable {
     /// The requested buckets that exist, are live and the caller may read.
     public var visibleBuckets: Set<UUID>
+    /// The provider bucket names of the visible buckets (the gateway routes requests by them).
+    public var bucketNames: [UUID: String]
     /// Uses of the requested buckets by other live repositories (the one being updated excluded).
     public var uses: [UUID: BucketUse]
     /// Whether another live repository of the organization has the name (any case); nil when no name is given.
@@ -65,10 +67,12 @@ public struct RepositoryFacts: Sendable {
     public var nonEmptyFolders: Set<RepositoryMember>
 
     public init(
-        visibleBuckets: Set<UUID>, uses: [UUID: BucketUse] = [:], nameTaken: Bool = false, repositoryCount: Int = 0,
+        visibleBuckets: Set<UUID>, bucketNames: [UUID: String] = [:], uses: [UUID: BucketUse] = [:], nameTaken: Bool = false,
+        repositoryCount: Int = 0,
         repositoryLimit: Int? = nil, currentMembers: [RepositoryMember]? = nil, nonEmptyFolders: Set<RepositoryMember> = []
     ) {
         self.visibleBuckets = visibleBuckets
+        self.bucketNames = bucketNames
         self.uses = uses
         self.nameTaken = nameTaken
         self.repositoryCount = repositoryCount
@@ -93,15 +97,19 @@ public enum RepositoryRules {
         if let missing = members.first(where: { !facts.visibleBuckets.contains($0.bucketId) }) {
             return fail(.notFound, "Bucket \(missing.bucketId.canonical) not found")
         }
-        switch mode {
-        case .mirror:
+        if mode == .mirror {
             let masters = members.filter(\.isMaster).count
             if masters == 0 { return fail(.mirrorMasterMissing, "A MIRROR repository needs exactly one master bucket") }
             if masters > 1 { return fail(.mirrorMasterCountInvalid, "A MIRROR repository has exactly one master bucket, not \(masters)") }
-        case .normal:
-            var seen = Set<String>()
-            for member in members where !seen.insert("\(member.bucketId)/\(member.folder)").inserted {
-                return fail(.normalFolderAlreadyUsed, "Folder '\(member.folder)' of a bucket appears twice")
+        }
+        // The gateway finds a member by its provider bucket name, so no two members may share one
+        // (a bucket whose name the facts lack is known by its id).
+        var names = Set<String>()
+        for member in members {
+            let name = facts.bucketNames[member.bucketId] ?? member.bucketId.canonical
+            if !names.insert(name).inserted {
+                return fail(
+                    .normalFolderAlreadyUsed, "Two members are the provider bucket '\(name)': a repository's members need distinct bucket names")
             }
         }
         if facts.nameTaken { return fail(.nameAlreadyUsed, "Another repository of the organization has this name") }
@@ -116,8 +124,10 @@ public enum RepositoryRules {
             switch mode {
             case .mirror where !use.normalFolders.isEmpty:
                 return fail(.mirrorUnitInOtherRepository, "Bucket \(member.bucketId.canonical) is used by another repository")
-            case .normal where use.normalFolders.contains(where: { $0.folder == member.folder }):
-                return fail(.normalFolderAlreadyUsed, "Folder '\(member.folder)' of this bucket is used by another repository")
+            case .normal:
+                if let used = use.normalFolders.first(where: { RepositoryMember.foldersOverlap($0.folder, member.folder) }) {
+                    return fail(.normalFolderAlreadyUsed, Self.overlapMessage(member.folder, used.folder))
+                }
             default:
                 break
             }
@@ -136,6 +146,13 @@ public enum RepositoryRules {
             }
         }
         return nil
+    }
+
+    /// Why `folder` cannot be used beside `other`, another repository's folder of the same bucket.
+    public static func overlapMessage(_ folder: String, _ other: String) -> String {
+        func named(_ folder: String) -> String { folder.isEmpty ? "the whole bucket" : "folder '\(folder)'" }
+        if folder == other { return "Folder '\(folder)' of this bucket is used by another repository" }
+        return "In this bucket, \(named(folder)) overlaps \(named(other)) of another repository"
     }
 
     /// The NORMAL members an update would drop (their buckets leave the repository): the ones

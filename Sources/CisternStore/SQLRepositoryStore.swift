@@ -17,14 +17,17 @@ public struct SQLRepositoryStore: RepositoryStore {
             let bucketIds = Array(Set(members.map(\.bucketId.canonical)))
             var facts = RepositoryFacts(visibleBuckets: [], repositoryLimit: limit)
             if !bucketIds.isEmpty {
-                facts.visibleBuckets = Set(
-                    try await sql.raw(
-                        """
-                        SELECT b.id FROM buckets b WHERE b.id IN (\(binds: bucketIds)) AND b.deleted_at IS NULL
-                          AND \(scope.condition(organization: "b.org_id", workspace: "b.workspace_id"))
-                        """
-                    ).all().map { try $0.uuid("id") }
-                )
+                let visible = try await sql.raw(
+                    """
+                    SELECT b.id, b.bucket FROM buckets b WHERE b.id IN (\(binds: bucketIds)) AND b.deleted_at IS NULL
+                      AND \(scope.condition(organization: "b.org_id", workspace: "b.workspace_id"))
+                    """
+                ).all()
+                for row in visible {
+                    let id = try row.uuid("id")
+                    facts.visibleBuckets.insert(id)
+                    facts.bucketNames[id] = try row.decode(column: "bucket", as: String.self)
+                }
                 let rows = try await sql.raw(
                     """
                     SELECT rb.bucket_id, rb.repository_id, rb.folder, r.mode FROM repository_buckets rb
@@ -229,7 +232,14 @@ public struct SQLRepositoryStore: RepositoryStore {
 
     /// Claims every member of `repository` for it, or throws the contract's code for the first
     /// member that cannot be claimed. Runs inside the writing transaction.
+    ///
+    /// Two rules the gateway's routing relies on hold here too, inside the writing transaction:
+    /// the members' provider bucket names differ, and a NORMAL folder overlaps no live folder of
+    /// another repository in its bucket. Every NORMAL claim first updates its bucket's row, so
+    /// claims on one bucket take turns (a conflict on PostgreSQL, the one writer on SQLite) and
+    /// each sees the folders the others committed.
     func claim(_ repository: Repository, at now: Date, _ sql: any SQLDatabase) async throws {
+        try await Self.requireDistinctBucketNames(repository, sql)
         for (position, member) in repository.members.enumerated() {
             let claim: SQLQueryString =
                 switch repository.mode {
@@ -251,6 +261,7 @@ public struct SQLRepositoryStore: RepositoryStore {
             guard try await sql.raw(claim).first() != nil else {
                 throw try await Self.whyUnclaimable(member, of: repository, sql)
             }
+            if repository.mode == .normal { try await Self.requireNoOverlap(member, of: repository, sql) }
             do {
                 try await sql.raw(
                     """
@@ -264,6 +275,36 @@ public struct SQLRepositoryStore: RepositoryStore {
                     .normalFolderAlreadyUsed, "Folder '\(member.folder)' of this bucket is used by another repository", repoId: repository.id
                 )
             }
+        }
+    }
+
+    static func requireDistinctBucketNames(_ repository: Repository, _ sql: any SQLDatabase) async throws {
+        guard repository.members.count > 1 else { return }
+        var nameOf: [UUID: String] = [:]
+        for row in try await sql.raw("SELECT id, bucket FROM buckets WHERE id IN (\(binds: repository.members.map(\.bucketId.canonical)))").all() {
+            nameOf[try row.uuid("id")] = try row.decode(column: "bucket", as: String.self)
+        }
+        var seen = Set<String>()
+        for member in repository.members {
+            let name = nameOf[member.bucketId] ?? member.bucketId.canonical
+            guard seen.insert(name).inserted else {
+                throw CisternError.repository(
+                    .normalFolderAlreadyUsed, "Two members are the provider bucket '\(name)': a repository's members need distinct bucket names",
+                    repoId: repository.id
+                )
+            }
+        }
+    }
+
+    static func requireNoOverlap(_ member: RepositoryMember, of repository: Repository, _ sql: any SQLDatabase) async throws {
+        let folders = try await sql.raw(
+            """
+            SELECT folder FROM repository_buckets
+            WHERE bucket_id = \(bind: member.bucketId.canonical) AND released_at IS NULL AND repository_id <> \(bind: repository.id.canonical)
+            """
+        ).all().map { try $0.decode(column: "folder", as: String.self) }
+        if let used = folders.first(where: { RepositoryMember.foldersOverlap($0, member.folder) }) {
+            throw CisternError.repository(.normalFolderAlreadyUsed, RepositoryRules.overlapMessage(member.folder, used), repoId: repository.id)
         }
     }
 

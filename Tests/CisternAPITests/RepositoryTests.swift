@@ -95,6 +95,15 @@ struct RepositoryTests {
             let ws = world.projectId
             _ = try await api.createRepository(in: ws, mode: "MIRROR", members: [["bucketId": buckets[0], "master": true]], as: owner, name: "Owned")
             _ = try await api.createRepository(in: ws, mode: "NORMAL", members: [["bucketId": buckets[1], "folder": "x"]], as: owner, name: "Shared")
+            // Two registrations of one provider bucket (under different labels).
+            var twins: [String] = []
+            for label in ["Twin A", "Twin B"] {
+                let body: [String: any Sendable] = [
+                    "name": label, "bucket": "twin-bucket", "storageType": "S3", "key": "AKIDNOWHERE", "secret": "not-checked",
+                    "endpoint": "http://127.0.0.1:9", "workspaceId": ws,
+                ]
+                twins.append(try #require(try await api.request(.post, "/bucket", json: body, token: owner).string("bucketId")))
+            }
             let cases: [(String, [String: any Sendable], Int, String)] = [
                 ("unknown bucket", Self.body("NORMAL", [["bucketId": UUID().uuidString]], workspace: ws), 404, "NOT_FOUND"),
                 ("no master", Self.body("MIRROR", [["bucketId": buckets[2]]], workspace: ws), 400, "MIRROR_MASTER_UNIT_MISSING"),
@@ -125,6 +134,19 @@ struct RepositoryTests {
                 ),
                 (
                     "folder used elsewhere", Self.body("NORMAL", [["bucketId": buckets[1], "folder": "x"]], workspace: ws), 409,
+                    "NORMAL_UNIT_FOLDER_ALREADY_USED"
+                ),
+                (
+                    "folder inside one used elsewhere", Self.body("NORMAL", [["bucketId": buckets[1], "folder": "x/inner"]], workspace: ws), 409,
+                    "NORMAL_UNIT_FOLDER_ALREADY_USED"
+                ),
+                (
+                    "whole bucket beside a used folder", Self.body("NORMAL", [["bucketId": buckets[1], "folder": ""]], workspace: ws), 409,
+                    "NORMAL_UNIT_FOLDER_ALREADY_USED"
+                ),
+                (
+                    "two members with one provider bucket name",
+                    Self.body("NORMAL", [["bucketId": twins[0], "folder": "t"], ["bucketId": twins[1], "folder": "t"]], workspace: ws), 409,
                     "NORMAL_UNIT_FOLDER_ALREADY_USED"
                 ),
                 (
@@ -227,6 +249,57 @@ struct RepositoryTests {
             #expect(try await api.availableIds(owner).isEmpty)
             let repos = try await api.request(.get, "/repo", token: owner)
             #expect((repos["repos"] as? [Any])?.count == 1)
+        }
+    }
+
+    @Test func concurrentNormalClaimsOfNestedFoldersHaveExactlyOneWinner() async throws {
+        try await TestApp { $0.validateBuckets = false }.run { api in
+            let (world, buckets) = try await World.build(api, buckets: 1)
+            let owner = world.tokens[.owner]!
+            // "a", "a/a", "a/a/a", ...: each holds or lies inside every other, so one may stand.
+            let outcomes = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for depth in 1...16 {
+                    group.addTask {
+                        let folder = Array(repeating: "a", count: depth).joined(separator: "/")
+                        let response = try await api.request(
+                            .post, "/repo",
+                            json: Self.body(
+                                "NORMAL", [["bucketId": buckets[0], "folder": folder]], workspace: world.projectId, name: "nest-\(depth)"),
+                            token: owner
+                        )
+                        return (Int(response.status.code), response["error_code"] as? String)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0.0 == 200 }.count == 1, "\(outcomes)")
+            #expect(outcomes.filter { $0 == (409, "NORMAL_UNIT_FOLDER_ALREADY_USED") }.count == 15, "\(outcomes)")
+        }
+    }
+
+    @Test func anUpdateCannotAddAFolderOverlappingAnothers() async throws {
+        try await TestApp { $0.validateBuckets = false }.run { api in
+            let (world, buckets) = try await World.build(api, buckets: 2)
+            let owner = world.tokens[.owner]!
+            let ws = world.projectId
+            _ = try await api.createRepository(in: ws, mode: "NORMAL", members: [["bucketId": buckets[0], "folder": "reports"]], as: owner)
+            let mover = try await api.createRepository(in: ws, mode: "NORMAL", members: [["bucketId": buckets[1], "folder": "m"]], as: owner)
+            for folder in ["reports/2024", "", "reports"] {
+                let body: [String: any Sendable] = [
+                    "repoBuckets": [["bucketId": buckets[1], "folder": "m"], ["bucketId": buckets[0], "folder": folder]]
+                ]
+                for path in ["/repo/\(mover)", "/repo/\(mover)/validate"] {
+                    let response = try await api.request(path.hasSuffix("validate") ? .post : .put, path, json: body, token: owner)
+                    #expect(response.status == .conflict, "\(path) \(folder): \(response.text)")
+                    #expect(response["error_code"] as? String == "NORMAL_UNIT_FOLDER_ALREADY_USED")
+                }
+            }
+            // A sibling folder is fine.
+            let sibling = try await api.request(
+                .put, "/repo/\(mover)",
+                json: ["repoBuckets": [["bucketId": buckets[1], "folder": "m"], ["bucketId": buckets[0], "folder": "reports-old"]]], token: owner
+            )
+            #expect(sibling.status == .ok, "\(sibling.text)")
         }
     }
 

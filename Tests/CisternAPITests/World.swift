@@ -97,7 +97,8 @@ extension APIClient {
         return (id, try #require(login.string("accessToken")), email)
     }
 
-    /// Registers a bucket that points nowhere; the app must not validate buckets.
+    /// Registers a bucket that points nowhere; the app must not validate buckets. Its provider
+    /// bucket is `nowhere-` and its label, so any two can serve one repository.
     func createUnvalidatedBucket(
         in workspaceId: String, as token: String, name: String = "bucket-\(UUID().uuidString.prefix(8))"
     ) async throws
@@ -106,7 +107,7 @@ extension APIClient {
         let response = try await self.request(
             .post, "/bucket",
             json: [
-                "name": name, "bucket": "nowhere", "storageType": "S3", "key": "AKIDNOWHERE", "secret": "not-checked",
+                "name": name, "bucket": "nowhere-\(name.lowercased())", "storageType": "S3", "key": "AKIDNOWHERE", "secret": "not-checked",
                 "endpoint": "http://127.0.0.1:9", "workspaceId": workspaceId,
             ],
             token: token

@@ -16,7 +16,7 @@ struct RepositoryRulesTests {
 
     @Test func aValidMirrorAndAValidNormalPass() {
         #expect(code(.mirror, [.init(bucketId: a, isMaster: true), .init(bucketId: b)], visible) == nil)
-        #expect(code(.normal, [.init(bucketId: a, folder: "x"), .init(bucketId: a, folder: "y")], visible) == nil)
+        #expect(code(.normal, [.init(bucketId: a, folder: "x"), .init(bucketId: b, folder: "y")], visible) == nil)
     }
 
     @Test func invisibleBucketsAreNotFound() {
@@ -37,6 +37,38 @@ struct RepositoryRulesTests {
         facts.uses[a] = BucketUse(normalFolders: [(other, "x")])
         #expect(code(.normal, [.init(bucketId: a, folder: "x")], facts) == "NORMAL_UNIT_FOLDER_ALREADY_USED")
         #expect(code(.normal, [.init(bucketId: a, folder: "y")], facts) == nil)
+    }
+
+    @Test func normalFoldersOfOtherRepositoriesNeverNest() {
+        var facts = visible
+        facts.uses[a] = BucketUse(normalFolders: [(other, "team/a")])
+        for folder in ["team", "team/a/b", "", "team/a"] {
+            #expect(code(.normal, [.init(bucketId: a, folder: folder)], facts) == "NORMAL_UNIT_FOLDER_ALREADY_USED", "\(folder)")
+        }
+        for folder in ["team/ab", "tea", "team/b", "other"] {
+            #expect(code(.normal, [.init(bucketId: a, folder: folder)], facts) == nil, "\(folder)")
+        }
+        facts.uses[a] = BucketUse(normalFolders: [(other, "")])
+        #expect(code(.normal, [.init(bucketId: a, folder: "anything")], facts) == "NORMAL_UNIT_FOLDER_ALREADY_USED")
+    }
+
+    @Test func aRepositorysMembersHaveDistinctProviderBucketNames() {
+        var facts = visible
+        facts.bucketNames = [a: "photos", b: "photos"]
+        for mode in RepositoryMode.allCases {
+            let members = [RepositoryMember(bucketId: a, folder: "", isMaster: true), RepositoryMember(bucketId: b, folder: "")]
+            #expect(code(mode, members, facts) == "NORMAL_UNIT_FOLDER_ALREADY_USED", "\(mode)")
+        }
+        facts.bucketNames[b] = "videos"
+        #expect(code(.normal, [.init(bucketId: a, folder: "x"), .init(bucketId: b, folder: "x")], facts) == nil)
+        // One bucket twice, whatever the folders.
+        #expect(code(.normal, [.init(bucketId: a, folder: "x"), .init(bucketId: a, folder: "y")], facts) == "NORMAL_UNIT_FOLDER_ALREADY_USED")
+    }
+
+    @Test func foldersOverlapWhenOneHoldsTheOther() {
+        #expect(RepositoryMember.foldersOverlap("a", "a/b") && RepositoryMember.foldersOverlap("a/b", "a"))
+        #expect(RepositoryMember.foldersOverlap("", "x") && RepositoryMember.foldersOverlap("x", "x"))
+        #expect(!RepositoryMember.foldersOverlap("a", "ab") && !RepositoryMember.foldersOverlap("a/b", "a/c"))
     }
 
     @Test func mirrorExclusivityHoldsBothWays() {

@@ -74,4 +74,34 @@ struct RepositoryStoreTests {
             #expect(available.isEmpty)
         }
     }
+
+    @Test func theStoreRefusesNestedFoldersAndTwoMembersOfOneBucketName() async throws {
+        try await withMigratedDatabase { database in
+            let setup = try await setUp(database)
+            let store = SQLRepositoryStore(database: database)
+            try await store.create(repository(setup, .normal, folder: "team/a"), limit: nil)
+            for folder in ["team", "team/a/b", ""] {
+                await #expect("\(folder)") {
+                    try await store.create(repository(setup, .normal, folder: folder), limit: nil)
+                } throws: { error in
+                    (error as? CisternError)?.code == RepositoryErrorCode.normalFolderAlreadyUsed.rawValue
+                }
+            }
+            try await store.create(repository(setup, .normal, folder: "team/ab"), limit: nil)
+            // A second registration of the same provider bucket, in one repository with the first.
+            let twin = Bucket(
+                id: UUID(), orgId: setup.orgId, workspaceId: setup.workspaceId, name: "twin", bucket: "b", storageType: .s3, key: "k",
+                secret: SealedSecret(key: "mk", iv: "", authTag: "", message: ""), createdAt: now
+            )
+            try await SQLBucketStore(database: database).create(twin, limit: nil)
+            var both = repository(setup, .normal, folder: "other")
+            both.members.append(RepositoryMember(bucketId: twin.id, folder: "other"))
+            await #expect {
+                try await store.create(both, limit: nil)
+            } throws: { error in
+                (error as? CisternError)?.code == RepositoryErrorCode.normalFolderAlreadyUsed.rawValue
+            }
+            #expect(try await store.list(.organization(setup.orgId), workspaceId: nil, repositoryId: nil).count == 2)
+        }
+    }
 }
