@@ -110,14 +110,24 @@ let package = Package(
             resources: [.copy("openapi.yaml")],
             swiftSettings: swiftSettings
         ),
-        // The S3 gateway: signature verification, S3 errors, body decoding and checksums (more to come).
+        // The S3 gateway (docs/gateway.md): its listener, signature verification, routing to members,
+        // streaming to and from their providers.
         .target(
             name: "CisternGateway",
             dependencies: [
+                "CisternBootstrap",
                 "CisternCore",
                 "CisternProviders",
+                "CisternStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -125,6 +135,7 @@ let package = Package(
             name: "cistern",
             dependencies: [
                 "CisternBootstrap",
+                "CisternGateway",
                 "CisternAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -205,12 +216,17 @@ let package = Package(
         .testTarget(
             name: "CisternGatewayTests",
             dependencies: [
+                "CisternBootstrap",
                 "CisternCore",
                 "CisternGateway",
                 "CisternProviders",
+                "CisternStore",
                 "CisternTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: testSwiftSettings

@@ -50,6 +50,11 @@ public struct CisternConfiguration: Sendable {
     public var gcsTokenURL: String? = "https://oauth2.googleapis.com/token"
     /// The most one request to a provider may take, in seconds (connecting takes at most 2 of them).
     public var providerTimeout = 5
+    /// Whether this process serves the S3 gateway beside the management API.
+    public var gatewayEnabled = true
+    /// Where the gateway listens; its host defaults to `host`, and port 0 takes any free port.
+    public var gatewayHost: String?
+    public var gatewayPort = 9000
 
     public init() {}
 
@@ -135,6 +140,13 @@ public struct CisternConfiguration: Sendable {
         },
         Setting(flag: "provider-timeout") { config, value throws(ConfigurationError) in
             config.providerTimeout = try parse(value, as: "provider-timeout", range: 1...300)
+        },
+        Setting(flag: "gateway") { config, value throws(ConfigurationError) in
+            config.gatewayEnabled = try parseBool(value, as: "gateway")
+        },
+        Setting(flag: "gateway-host") { $0.gatewayHost = $1 },
+        Setting(flag: "gateway-port") { config, value throws(ConfigurationError) in
+            config.gatewayPort = try parse(value, as: "gateway-port", range: 0...65535)
         },
         Setting(flag: "log-level") { config, value throws(ConfigurationError) in
             guard let level = Logger.Level(rawValue: value.lowercased()) else {

@@ -18,7 +18,10 @@ public struct Runtime: Sendable {
     public let providers: ProviderRegistry
     public let timeSource: any TimeSource
     public let logger: Logger
-    private let http: HTTPClient
+    /// Signalled by the management API when keys, repositories or buckets change.
+    public let credentialChanges = ChangeSignal()
+    /// The client every provider request goes through.
+    public let http: HTTPClient
 
     /// Prepares the data directory, opens and migrates the database, checks that every sealed
     /// secret's master key is loaded, and makes the provider clients. Releases what it opened

@@ -99,10 +99,15 @@ public struct Repository: Sendable, Equatable {
 }
 
 /// What a repository key may do through the gateway.
-public enum RepositoryAccess: String, Sendable, Codable, CaseIterable {
+public enum RepositoryAccess: String, Sendable, Codable, CaseIterable, Comparable {
     case read = "READ"
     case write = "WRITE"
     case admin = "ADMIN"
+
+    /// READ < WRITE < ADMIN: each allows what the ones below it do.
+    public static func < (lhs: RepositoryAccess, rhs: RepositoryAccess) -> Bool {
+        Self.allCases.firstIndex(of: lhs)! < Self.allCases.firstIndex(of: rhs)!
+    }
 }
 
 /// A per-repository credential: `key` is public, the secret is sealed (the gateway must be able to

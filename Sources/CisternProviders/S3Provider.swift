@@ -36,9 +36,32 @@ public struct S3Provider: StorageProvider {
         _ method: String, _ connection: BucketConnection, key: String? = nil, query: [(String, String)] = [],
         headers: [(String, String)] = [], body: Data = Data()
     ) async throws -> ProviderResponse {
+        var request = try Self.signedRequest(
+            method, connection, key: key, query: query, headers: headers, payloadSHA256: SigV4.hex(SHA256.hash(data: body))
+        )
+        if !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }
+        return try await ProviderResponse.fetch(request, with: self.http, timeout: self.timeout)
+    }
+
+    /// Sends one request whose body streams (signed `UNSIGNED-PAYLOAD`, as S3 allows) and returns
+    /// the answer with its body unread, for the caller to stream on. Transport failures throw.
+    public func stream(
+        _ method: String, _ connection: BucketConnection, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
+        body: HTTPClientRequest.Body? = nil, timeout: TimeAmount
+    ) async throws -> HTTPClientResponse {
+        var request = try Self.signedRequest(method, connection, key: key, query: query, headers: headers, payloadSHA256: "UNSIGNED-PAYLOAD")
+        request.body = body
+        return try await self.http.execute(request, timeout: timeout)
+    }
+
+    /// A request to the bucket (or `key` in it), its headers signed with the bucket's credentials.
+    static func signedRequest(
+        _ method: String, _ connection: BucketConnection, key: String?, query: [(String, String)], headers: [(String, String)],
+        payloadSHA256: String
+    ) throws -> HTTPClientRequest {
         var signing = try Self.request(method, connection, key: key, query: query)
         signing.headers = headers.map { (name: $0.0, value: $0.1) }
-        signing.payloadSHA256 = SigV4.hex(SHA256.hash(data: body))
+        signing.payloadSHA256 = payloadSHA256
         let signed = SigV4Signer.sign(
             signing, accessKey: connection.key, secret: connection.secret, region: connection.region ?? S3Provider.defaultRegion,
             date: Date()
@@ -47,8 +70,7 @@ public struct S3Provider: StorageProvider {
         request.method = HTTPMethod(rawValue: method)
         for (name, value) in signing.headers { request.headers.add(name: name, value: value) }
         for (name, value) in signed { request.headers.add(name: name, value: value) }
-        if !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }
-        return try await ProviderResponse.fetch(request, with: self.http, timeout: self.timeout)
+        return request
     }
 
     public static let defaultRegion = "us-east-1"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CisternAPI
 import CisternBootstrap
+import CisternGateway
 import Foundation
 import Hummingbird
 
@@ -23,6 +24,11 @@ struct Cistern: AsyncParsableCommand {
 struct SettingOptions: ParsableArguments {
     @Option(help: "Address to listen on (CISTERN_HOST; default 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on, 0 for any free port (CISTERN_PORT; default 8080).") var port: String?
+    @Option(name: .customLong("gateway-port"), help: "Port of the S3 gateway, 0 for any free port (CISTERN_GATEWAY_PORT; default 9000).")
+    var gatewayPort: String?
+    @Option(name: .customLong("gateway-host"), help: "Address of the S3 gateway (CISTERN_GATEWAY_HOST; default: --host).")
+    var gatewayHost: String?
+    @Flag(name: .customLong("no-gateway"), help: "Serve the management API alone (CISTERN_GATEWAY=off).") var noGateway = false
     @Option(name: .customLong("data-dir"), help: "Directory for the database and keys (CISTERN_DATA_DIR; default ./cistern-data).")
     var dataDir: String?
     @Option(name: .customLong("database-url"), help: "sqlite:PATH (CISTERN_DATABASE_URL; default: cistern.sqlite in the data dir).")
@@ -41,6 +47,9 @@ struct SettingOptions: ParsableArguments {
         var flags: [String: String] = [:]
         flags["host"] = self.host
         flags["port"] = self.port
+        flags["gateway-port"] = self.gatewayPort
+        flags["gateway-host"] = self.gatewayHost
+        if self.noGateway { flags["gateway"] = "off" }
         flags["data-dir"] = self.dataDir
         flags["database-url"] = self.databaseURL
         flags["registration"] = self.registration
@@ -52,13 +61,17 @@ struct SettingOptions: ParsableArguments {
 }
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the management API (creates the data directory on first start).")
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the management API and the S3 gateway (creates the data directory on first start)."
+    )
     @OptionGroup var options: SettingOptions
 
     func run() async throws {
         try await failingInOneLine {
             let configuration = try self.options.resolve()
-            let app = try await buildApplication(configuration, logger: configuration.makeLogger())
+            let app = try await buildApplication(configuration, logger: configuration.makeLogger()) { runtime in
+                try await GatewayServer.services(runtime)
+            }
             try await app.runService()
         }
     }

@@ -287,6 +287,7 @@ struct HardeningTests {
         environment["CISTERN_IDLE_TIMEOUT"] = "2"
         environment["CISTERN_MONITOR_INTERVAL"] = "0"
         environment["CISTERN_LOG_LEVEL"] = "warning"
+        environment["CISTERN_GATEWAY"] = "off"
         let server = try Replica(environment: environment, dataDirectory: directory + "/data", openFileLimit: 64)
         defer { server.stop() }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -319,6 +320,7 @@ struct HardeningTests {
         var environment = ProcessInfo.processInfo.environment
         environment["CISTERN_DATABASE_URL"] = try await TestDatabase.freshURL(in: directory)
         environment["CISTERN_LOG_LEVEL"] = "warning"
+        environment["CISTERN_GATEWAY"] = "off"
         let server = try Replica(environment: environment, dataDirectory: directory + "/data", port: occupied.port)
         defer { server.stop() }
         let (status, output) = try await server.waitForExit(seconds: 60)

@@ -21,6 +21,7 @@ struct ReplicaTests {
         environment["CISTERN_VALIDATE_BUCKETS"] = "false"
         environment["CISTERN_BCRYPT_COST"] = "4"
         environment["CISTERN_LOG_LEVEL"] = "warning"
+        environment["CISTERN_GATEWAY_PORT"] = "0"
 
         // Both start at once: their migrations must take turns.
         let replicas = try [0, 1].map { try Replica(environment: environment, dataDirectory: "\(directory)/data\($0)") }

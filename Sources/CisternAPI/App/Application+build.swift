@@ -11,12 +11,14 @@ import NIOCore
 import ServiceLifecycle
 
 /// Builds the whole application from its configuration: opens (and migrates) the database,
-/// loads or creates the keys, and wires the routes. `cistern serve` runs what this returns;
-/// the tests drive the very same thing in-process.
+/// loads or creates the keys, and wires the routes. `cistern serve` runs what this returns,
+/// with the S3 gateway among `services` (built on the same runtime); the tests drive the very
+/// same thing in-process.
 public func buildApplication(
     _ configuration: CisternConfiguration,
     timeSource: any TimeSource = SystemTimeSource(),
-    logger: Logger? = nil
+    logger: Logger? = nil,
+    services extraServices: @Sendable (Runtime) async throws -> [any Service] = { _ in [] }
 ) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "cistern")
     logger.logLevel = configuration.logLevel
@@ -36,6 +38,7 @@ public func buildApplication(
                 )
             )
         }
+        services += try await extraServices(runtime)
         let fileLimit = OpenFileLimit.raise()
         let connectionCap = OpenFileLimit.connectionCap(
             limit: fileLimit, databaseConnections: configuration.databasePoolSize, configured: configuration.maxConnections
@@ -104,11 +107,12 @@ func buildRouter(_ runtime: Runtime) async throws -> Router<AppRequestContext> {
     BucketController(
         buckets: buckets, repositories: repositories, authorizer: authorizer, sealer: sealer, providers: providers,
         validateAtProvider: configuration.validateBuckets, bucketsPerOrganization: configuration.bucketsPerOrganization,
-        schedule: configuration.checkSchedule, timeSource: timeSource
+        schedule: configuration.checkSchedule, timeSource: timeSource, changeSignal: runtime.credentialChanges
     ).addRoutes(to: authenticated)
     RepositoryController(
         repositories: repositories, buckets: buckets, authorizer: authorizer, sealer: sealer, providers: providers,
-        repositoriesPerOrganization: configuration.repositoriesPerOrganization, timeSource: timeSource
+        repositoriesPerOrganization: configuration.repositoriesPerOrganization, timeSource: timeSource,
+        changeSignal: runtime.credentialChanges
     ).addRoutes(to: authenticated)
     return router
 }

@@ -1,3 +1,4 @@
+import CisternBootstrap
 import CisternCore
 import CisternProviders
 import CisternStore
@@ -19,6 +20,8 @@ struct BucketController {
     /// When the monitor checks a bucket again after a check here.
     let schedule: CheckSchedule
     let timeSource: any TimeSource
+    /// Tells the gateway's caches in this process that a bucket changed.
+    let changeSignal: ChangeSignal
 
     /// How many checks `GET /bucket/{id}/status` shows.
     static let historyShown = 50
@@ -107,6 +110,7 @@ struct BucketController {
             guard fields.reachesStored(bucket) else { throw Self.secretRequired }
         }
         try await self.buckets.update(id: bucket.id, orgId: principal.orgId, changes)
+        self.changeSignal.signal()
         if let check {
             try await self.buckets.record(check, bucketId: bucket.id, nextCheckAt: self.schedule.next(after: check.checkedAt))
         }
@@ -122,6 +126,7 @@ struct BucketController {
     @Sendable func delete(_ request: Request, context: AuthenticatedContext) async throws -> SuccessResponse {
         let bucket = try await self.visibleBucket(request, context, for: .changeWorkspaceContent)
         try await self.buckets.delete(id: bucket.id, now: self.timeSource.now)
+        self.changeSignal.signal()
         return SuccessResponse()
     }
 

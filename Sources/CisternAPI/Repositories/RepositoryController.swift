@@ -1,3 +1,4 @@
+import CisternBootstrap
 import CisternCore
 import CisternProviders
 import CisternStore
@@ -18,6 +19,8 @@ struct RepositoryController {
     let providers: ProviderRegistry
     let repositoriesPerOrganization: Int?
     let timeSource: any TimeSource
+    /// Tells the gateway's caches in this process that a repository or key changed.
+    let changeSignal: ChangeSignal
 
     func addRoutes(to router: some RouterMethods<AuthenticatedContext>) {
         let group = router.group("repo").add(middleware: RepositoryErrorMiddleware())
@@ -81,6 +84,7 @@ struct RepositoryController {
         let (current, next, fields) = try await self.proposedUpdate(request, context)
         try await self.judge(next, name: next.name, principal: context.principal, updating: current)
         try await self.repositories.update(next, fields: fields, now: self.timeSource.now)
+        self.changeSignal.signal()
         return RepositoryCreatedResponse(repoId: next.id.canonical)
     }
 
@@ -93,6 +97,7 @@ struct RepositoryController {
     @Sendable func delete(_ request: Request, context: AuthenticatedContext) async throws -> SuccessResponse {
         let repository = try await self.visibleRepository(context, for: .changeWorkspaceContent)
         try await self.repositories.delete(id: repository.id, now: self.timeSource.now)
+        self.changeSignal.signal()
         return SuccessResponse()
     }
 
@@ -127,6 +132,7 @@ struct RepositoryController {
         guard try await self.repositories.updateKey(id: keyId, repositoryId: repository.id, name: name, access: access) else {
             throw Self.keyNotFound
         }
+        self.changeSignal.signal()
         return SuccessResponse()
     }
 
@@ -136,6 +142,7 @@ struct RepositoryController {
         guard try await self.repositories.revokeKey(id: keyId, repositoryId: repository.id, now: self.timeSource.now) else {
             throw Self.keyNotFound
         }
+        self.changeSignal.signal()
         return SuccessResponse()
     }
 

@@ -1,0 +1,90 @@
+import CisternBootstrap
+import CisternCore
+import CisternStore
+import Synchronization
+
+/// A repository key as the gateway uses it: its secret unsealed, its repository, and how to
+/// reach each member by the provider bucket name requests use.
+struct Credential: Sendable {
+    var key: RepositoryKey
+    var secret: SecretValue
+    var repository: Repository
+    /// Members by provider bucket name, in the repository's order.
+    var members: [(name: String, route: MemberRoute)]
+
+    func route(_ bucketName: String) -> MemberRoute? { self.members.first { $0.name == bucketName }?.route }
+}
+
+/// One member of a repository, ready to be called.
+struct MemberRoute: Sendable {
+    var member: RepositoryMember
+    var bucket: Bucket
+    var connection: BucketConnection
+}
+
+/// Repository keys by access key id, with their repositories and members, held for a few
+/// seconds: a request then needs no database round trip. An entry is dropped when this
+/// process changes keys, repositories or buckets (`ChangeSignal`), and in any case after
+/// `lifetime`, which bounds how long another process's revocation takes to apply here.
+final class CredentialCache: Sendable {
+    let repositories: any RepositoryStore
+    let buckets: any BucketStore
+    let sealer: SecretSealer
+    let changes: ChangeSignal
+    let lifetime: Duration
+    let capacity: Int
+
+    private struct Entry: Sendable {
+        var credential: Credential
+        var loadedAt: ContinuousClock.Instant
+        var generation: Int
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    init(
+        repositories: any RepositoryStore, buckets: any BucketStore, sealer: SecretSealer, changes: ChangeSignal,
+        lifetime: Duration = .seconds(5), capacity: Int = 10_000
+    ) {
+        self.repositories = repositories
+        self.buckets = buckets
+        self.sealer = sealer
+        self.changes = changes
+        self.lifetime = lifetime
+        self.capacity = capacity
+    }
+
+    /// The live credential of `accessKey`, or nil when no live key has it.
+    func credential(_ accessKey: String) async throws -> Credential? {
+        let now = ContinuousClock.now
+        let generation = self.changes.current
+        let cached = self.entries.withLock { $0[accessKey] }
+        if let cached, cached.generation == generation, now - cached.loadedAt < self.lifetime { return cached.credential }
+        guard let credential = try await self.load(accessKey) else {
+            self.entries.withLock { _ = $0.removeValue(forKey: accessKey) }
+            return nil
+        }
+        self.entries.withLock { entries in
+            if entries.count >= self.capacity, entries[accessKey] == nil {
+                // Full: make room by dropping what has aged out, or else everything.
+                entries = entries.filter { now - $0.value.loadedAt < self.lifetime && $0.value.generation == generation }
+                if entries.count >= self.capacity { entries.removeAll(keepingCapacity: true) }
+            }
+            entries[accessKey] = Entry(credential: credential, loadedAt: now, generation: generation)
+        }
+        return credential
+    }
+
+    private func load(_ accessKey: String) async throws -> Credential? {
+        guard let (key, repository) = try await self.repositories.credential(accessKey: accessKey) else { return nil }
+        let secret = try self.sealer.open(key.secret, context: RepositoryKey.sealingContext(key.id))
+        let rows = try await self.buckets.buckets(ids: repository.members.map(\.bucketId))
+        var members: [(name: String, route: MemberRoute)] = []
+        for member in repository.members {
+            guard let bucket = rows.first(where: { $0.id == member.bucketId }) else { continue }
+            let route = MemberRoute(member: member, bucket: bucket, connection: try bucket.connection(unsealingWith: self.sealer))
+            members.append((bucket.bucket, route))
+        }
+        return Credential(key: key, secret: secret, repository: repository, members: members)
+    }
+}

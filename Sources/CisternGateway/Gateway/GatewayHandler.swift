@@ -1,0 +1,401 @@
+import AsyncHTTPClient
+import CisternCore
+import CisternProviders
+import Foundation
+import HTTPTypes
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Answers one S3 request: verifies its signature with the repository key's secret, checks the
+/// key's access, finds the member the bucket name routes to, and calls the member's provider
+/// with the member's own credentials, streaming bodies both ways.
+struct GatewayHandler: Sendable {
+    let credentials: CredentialCache
+    let s3: S3Provider
+    let timeSource: any TimeSource
+    let logger: Logger
+    /// The most one upstream request may take in all; each read is bounded by the HTTP client.
+    var upstreamDeadline = TimeAmount.hours(12)
+    /// The largest listing or error document read from a provider.
+    static let maximumDocument = 16 * 1024 * 1024
+
+    /// A request whose signature and access are verified.
+    struct Call: Sendable {
+        var request: ReceivedRequest
+        var credential: Credential
+        var signature: VerifiedSignature
+        var operation: S3Operation
+        var bucket: String?
+        var key: String?
+        var query: [(name: String, value: String)]
+    }
+
+    func respond(to request: Request, writer: consuming ResponseWriter) async throws {
+        let requestId = Self.requestId()
+        let received = ReceivedRequest(request.head)
+        var response: GatewayResponse
+        do {
+            let call = try await self.authorize(received)
+            if received.header("expect")?.lowercased() == "100-continue" {
+                try await writer.writeInformationalHead(HTTPResponse(status: .continue))
+            }
+            response = try await self.perform(call, body: request.body)
+        } catch let error as S3Error {
+            response = .error(error, resource: received.path, requestId: requestId)
+        } catch {
+            self.logger.error("gateway request failed", metadata: ["requestId": "\(requestId)", "error": "\(error)"])
+            let failure = S3Error("InternalError", "We encountered an internal error. Please try again.", status: 500)
+            response = .error(failure, resource: received.path, requestId: requestId)
+        }
+        response.headers[.amzRequestId] = requestId
+        try await Self.write(response, omittingBody: received.method == "HEAD", to: writer)
+    }
+
+    // MARK: Authorization
+
+    func authorize(_ request: ReceivedRequest) async throws -> Call {
+        guard let claim = try SigV4Verifier.claim(of: request, now: self.timeSource.now) else {
+            throw S3Error.accessDenied("Anonymous requests are not served: sign them with a repository key")
+        }
+        guard let credential = try await self.credentials.credential(claim.accessKey) else { throw S3Error.invalidAccessKeyId }
+        let signature = try SigV4Verifier.verify(claim, of: request, secret: credential.secret)
+        guard !credential.repository.disabled else { throw S3Error.accessDenied("The repository is disabled") }
+        guard let path = PercentDecoding.decode(request.path), let query = request.queryParameters else {
+            throw S3Error("InvalidURI", "Couldn't parse the specified URI.", status: 400)
+        }
+        let parts = path.dropFirst().split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        let bucket = parts.first.map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let key = parts.count > 1 ? String(parts[1]) : nil
+        let operation = S3Operation(method: request.method, bucket: bucket, key: key, query: query, request: request)
+        guard credential.key.access >= operation.requiredAccess else {
+            throw S3Error.accessDenied("This key has \(credential.key.access.rawValue) access")
+        }
+        return Call(request: request, credential: credential, signature: signature, operation: operation, bucket: bucket, key: key, query: query)
+    }
+
+    // MARK: Operations
+
+    func perform(_ call: Call, body: RequestBody) async throws -> GatewayResponse {
+        if case .notImplemented(let what) = call.operation {
+            throw S3Error("NotImplemented", "A header or query you provided implies functionality that is not implemented (\(what)).", status: 501)
+        }
+        if call.operation == .listBuckets { return self.listBuckets(call.credential) }
+        guard call.credential.repository.mode == .normal else {
+            throw S3Error("NotImplemented", "MIRROR repositories are not served by this gateway yet.", status: 501)
+        }
+        guard let name = call.bucket, let route = call.credential.route(name) else {
+            throw S3Error("NoSuchBucket", "The specified bucket does not exist", status: 404)
+        }
+        guard route.bucket.storageType == .s3 else {
+            throw S3Error("NotImplemented", "Members at \(route.bucket.storageType.rawValue) are not served by this gateway yet.", status: 501)
+        }
+        switch call.operation {
+        case .headBucket:
+            var response = GatewayResponse(status: .ok)
+            response.headers[.amzBucketRegion] = S3Provider.defaultRegion
+            return response
+        case .getBucketLocation:
+            var writer = XMLWriter()
+            writer.open("LocationConstraint", namespace: true)
+            writer.close("LocationConstraint")
+            return .xml(writer)
+        case .createBucket:
+            // The bucket exists already: it is the repository's.
+            var response = GatewayResponse(status: .ok)
+            response.headers[.location] = "/\(name)"
+            return response
+        case .deleteBucket:
+            throw S3Error.accessDenied("Buckets are managed through Cistern's management API")
+        case .listObjects(let version):
+            return try await self.list(version: version, name: name, route: route, query: call.query)
+        case .getObject, .headObject:
+            return try await self.read(call, route: route)
+        case .putObject:
+            return try await self.write(call, route: route, body: body)
+        case .deleteObject:
+            let upstream = try await self.upstream("DELETE", route, key: call.key, headers: [])
+            try await Self.requireSuccess(upstream)
+            return GatewayResponse(status: .noContent)
+        case .listBuckets, .notImplemented:
+            preconditionFailure("answered above")
+        }
+    }
+
+    private func listBuckets(_ credential: Credential) -> GatewayResponse {
+        var writer = XMLWriter()
+        writer.open("ListAllMyBucketsResult", namespace: true)
+        writer.open("Owner")
+        writer.element("ID", credential.repository.id.canonical)
+        writer.element("DisplayName", credential.repository.name)
+        writer.close("Owner")
+        writer.open("Buckets")
+        // A MIRROR repository is one bucket, named as its master.
+        let shown = credential.repository.mode == .mirror ? credential.members.filter { $0.route.member.isMaster } : credential.members
+        for (name, route) in shown {
+            writer.open("Bucket")
+            writer.element("Name", name)
+            writer.element("CreationDate", Self.isoDate(route.bucket.createdAt))
+            writer.close("Bucket")
+        }
+        writer.close("Buckets")
+        writer.close("ListAllMyBucketsResult")
+        return .xml(writer)
+    }
+
+    private func list(version: Int, name: String, route: MemberRoute, query: [(name: String, value: String)]) async throws -> GatewayResponse {
+        let listing = try Listing(version: version, member: route.member, bucketName: name, query: query)
+        let upstream = try await self.upstream("GET", route, key: nil, query: listing.upstreamQuery, headers: [])
+        try await Self.requireSuccess(upstream)
+        let document = try await upstream.body.collect(upTo: Self.maximumDocument)
+        guard let root = XMLNode.parse(Array(buffer: document)) else {
+            throw S3Error("InternalError", "The provider's listing could not be read", status: 500)
+        }
+        return .xml(try listing.render(root))
+    }
+
+    /// Request headers a read passes on, and the query parameters that override answer headers.
+    static let readHeaders = ["range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since"]
+    static let responseOverrides = [
+        "response-cache-control", "response-content-disposition", "response-content-encoding", "response-content-language",
+        "response-content-type", "response-expires",
+    ]
+    /// Answer headers that come back from the provider as they are.
+    static let passedHeaders: Set<String> = [
+        "accept-ranges", "cache-control", "content-disposition", "content-encoding", "content-language", "content-length", "content-range",
+        "content-type", "etag", "expires", "last-modified", "x-amz-storage-class", "x-amz-checksum-crc32", "x-amz-checksum-crc32c",
+        "x-amz-checksum-crc64nvme", "x-amz-checksum-sha1", "x-amz-checksum-sha256", "x-amz-mp-parts-count",
+    ]
+
+    private func read(_ call: Call, route: MemberRoute) async throws -> GatewayResponse {
+        let headers = Self.readHeaders.compactMap { name in call.request.header(name).map { (name, $0) } }
+        let query = call.query.filter { Self.responseOverrides.contains($0.name) }.map { ($0.name, $0.value) }
+        let method = call.operation == .headObject ? "HEAD" : "GET"
+        let upstream = try await self.upstream(method, route, key: call.key, query: query, headers: headers)
+        guard (200..<300).contains(upstream.status.code) || upstream.status == .notModified else {
+            try await Self.requireSuccess(upstream, head: method == "HEAD")
+            preconditionFailure("requireSuccess throws for every failure")
+        }
+        var response = GatewayResponse(status: HTTPResponse.Status(code: Int(upstream.status.code)))
+        for header in upstream.headers {
+            let name = header.name.lowercased()
+            guard Self.passedHeaders.contains(name) || name.hasPrefix("x-amz-meta-"), let field = HTTPField.Name(name) else { continue }
+            response.headers.append(HTTPField(name: field, value: header.value))
+        }
+        response.body = method == "HEAD" ? .empty : .upstream(upstream.body)
+        return response
+    }
+
+    /// Request headers a write passes on.
+    static let writeHeaders = [
+        "cache-control", "content-disposition", "content-language", "content-type", "expires", "content-md5", "if-match", "if-none-match",
+        "x-amz-storage-class", "x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme", "x-amz-checksum-sha1",
+        "x-amz-checksum-sha256",
+    ]
+
+    /// Bodies up to this size are stored with one PUT, once checked; larger ones go up in parts
+    /// of at least this size and become an object only once the whole body has passed its checks.
+    static let partSize = 8 * 1024 * 1024
+
+    /// PutObject. A provider may keep whatever arrived of a write cut short (SeaweedFS stores it),
+    /// so nothing unchecked is ever sent as a whole object: a small body is read and checked
+    /// first, a large one is sent as a multipart upload that is completed only after the last
+    /// check and aborted on any failure. Memory stays at one part per upload.
+    private func write(_ call: Call, route: MemberRoute, body: RequestBody) async throws -> GatewayResponse {
+        let checks = try BodyChecks(call.request, signature: call.signature)
+        var headers = Self.writeHeaders.compactMap { name in call.request.header(name).map { (name, $0) } }
+        headers += call.request.headers.filter { $0.name.hasPrefix("x-amz-meta-") }.map { ($0.name, $0.value) }
+        // aws-chunked is how the body travelled here, not how it is stored.
+        if let encoding = call.request.header("content-encoding") {
+            let kept = encoding.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0 != "aws-chunked" && !$0.isEmpty }
+            if !kept.isEmpty { headers.append(("content-encoding", kept.joined(separator: ","))) }
+        }
+        var pieces = CheckedBody(source: body, checks: checks).makeAsyncIterator()
+        let upstream: HTTPClientResponse
+        if checks.length <= Self.partSize {
+            let whole = try await Self.collect(upTo: checks.length, from: &pieces)
+            guard try await pieces.next() == nil else { throw S3Error.incompleteBody("The body is longer than its declared length") }
+            headers.removeAll { $0.0 == "content-md5" }
+            headers.append(("content-md5", Self.md5(whole)))
+            upstream = try await self.upstream("PUT", route, key: call.key, headers: headers, body: .bytes(whole))
+        } else {
+            headers.removeAll { $0.0 == "content-md5" || $0.0.hasPrefix("x-amz-checksum-") }
+            upstream = try await self.writeInParts(call, route: route, headers: headers, length: checks.length, pieces: &pieces)
+        }
+        try await Self.requireSuccess(upstream)
+        var response = GatewayResponse(status: .ok)
+        for header in upstream.headers {
+            let name = header.name.lowercased()
+            guard name == "etag" || name.hasPrefix("x-amz-checksum-"), let field = HTTPField.Name(name) else { continue }
+            response.headers.append(HTTPField(name: field, value: header.value))
+        }
+        return response
+    }
+
+    private func writeInParts(
+        _ call: Call, route: MemberRoute, headers: [(String, String)], length: Int,
+        pieces: inout CheckedBody<RequestBody>.Iterator
+    ) async throws -> HTTPClientResponse {
+        let created = try await self.upstream("POST", route, key: call.key, query: [("uploads", "")], headers: headers)
+        try await Self.requireSuccess(created)
+        let answer = XMLNode.parse(Array(buffer: try await created.body.collect(upTo: Self.maximumDocument)))
+        guard let uploadId = answer?.value("UploadId"), !uploadId.isEmpty else {
+            throw S3Error("ServiceUnavailable", "The bucket's provider did not start the upload. Please try again.", status: 503)
+        }
+        do {
+            // Parts of equal size, at most 10,000 of them, as S3 allows.
+            let partSize = max(Self.partSize, (length + 9_999) / 10_000)
+            var etags: [String] = []
+            var sent = 0
+            while sent < length {
+                let part = try await Self.collect(upTo: min(partSize, length - sent), from: &pieces)
+                sent += part.readableBytes
+                if sent == length {
+                    guard try await pieces.next() == nil else { throw S3Error.incompleteBody("The body is longer than its declared length") }
+                }
+                let query = [("partNumber", String(etags.count + 1)), ("uploadId", uploadId)]
+                let uploaded = try await self.upstream(
+                    "PUT", route, key: call.key, query: query, headers: [("content-md5", Self.md5(part))], body: .bytes(part)
+                )
+                try await Self.requireSuccess(uploaded)
+                guard let etag = uploaded.headers.first(name: "etag") else {
+                    throw S3Error("ServiceUnavailable", "The bucket's provider did not confirm a part. Please try again.", status: 503)
+                }
+                etags.append(etag)
+            }
+            var document = XMLWriter()
+            document.open("CompleteMultipartUpload", namespace: true)
+            for (index, etag) in etags.enumerated() {
+                document.open("Part")
+                document.element("PartNumber", String(index + 1))
+                document.element("ETag", etag)
+                document.close("Part")
+            }
+            document.close("CompleteMultipartUpload")
+            let completed = try await self.upstream(
+                "POST", route, key: call.key, query: [("uploadId", uploadId)], headers: [], body: .bytes(ByteBuffer(string: document.text))
+            )
+            try await Self.requireSuccess(completed)
+            // S3 may report a failed completion inside a 200.
+            let result = XMLNode.parse(Array(buffer: try await completed.body.collect(upTo: Self.maximumDocument)))
+            if let result, result.name == "Error" {
+                throw S3Error("ServiceUnavailable", "The bucket's provider could not complete the upload. Please try again.", status: 503)
+            }
+            var headers = completed.headers
+            if let etag = result?.value("ETag") { headers.replaceOrAdd(name: "etag", value: etag) }
+            return HTTPClientResponse(status: completed.status, headers: headers)
+        } catch {
+            _ = try? await self.upstream("DELETE", route, key: call.key, query: [("uploadId", uploadId)], headers: [])
+            throw error
+        }
+    }
+
+    /// The next `count` bytes of the body, as one buffer.
+    static func collect(upTo count: Int, from pieces: inout CheckedBody<RequestBody>.Iterator) async throws -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: count)
+        while buffer.readableBytes < count, var piece = try await pieces.next() {
+            let wanted = count - buffer.readableBytes
+            if piece.readableBytes > wanted {
+                buffer.writeImmutableBuffer(piece.readSlice(length: wanted)!)
+                pieces.pushBack(piece)
+            } else {
+                buffer.writeImmutableBuffer(piece)
+            }
+        }
+        return buffer
+    }
+
+    static func md5(_ buffer: ByteBuffer) -> String {
+        var md5 = Checksummer(.md5)
+        buffer.withUnsafeReadableBytes { md5.update($0) }
+        return md5.base64()
+    }
+
+    // MARK: The provider
+
+    private func upstream(
+        _ method: String, _ route: MemberRoute, key: String?, query: [(String, String)] = [], headers: [(String, String)],
+        body: HTTPClientRequest.Body? = nil
+    ) async throws -> HTTPClientResponse {
+        do {
+            return try await self.s3.stream(
+                method, route.connection, key: key.map(route.member.providerKey), query: query, headers: headers, body: body,
+                timeout: self.upstreamDeadline
+            )
+        } catch let error as S3Error {
+            throw error
+        } catch {
+            self.logger.info("provider unreachable", metadata: ["bucket": "\(route.bucket.id.canonical)", "error": "\(error)"])
+            throw S3Error("ServiceUnavailable", "The bucket's provider did not answer. Please try again.", status: 503)
+        }
+    }
+
+    /// Throws the S3 error a provider's failed answer stands for: its own code when it concerns
+    /// the object, `ServiceUnavailable` when the provider itself failed.
+    static func requireSuccess(_ upstream: HTTPClientResponse, head: Bool = false) async throws {
+        let status = Int(upstream.status.code)
+        guard status >= 300 else { return }
+        let document = head ? ByteBuffer() : (try? await upstream.body.collect(upTo: Self.maximumDocument)) ?? ByteBuffer()
+        let root = XMLNode.parse(Array(buffer: document))
+        if status >= 500 {
+            throw S3Error(
+                "ServiceUnavailable", "The bucket's provider failed (\(root?.value("Code") ?? "HTTP \(status)")). Please try again.", status: 503)
+        }
+        if let code = root?.value("Code"), !code.isEmpty {
+            throw S3Error(code, root?.value("Message") ?? code, status: status)
+        }
+        switch status {
+        case 304: throw S3Error("NotModified", "Not Modified", status: 304)
+        case 403: throw S3Error.accessDenied("The bucket's provider refused the request")
+        case 404: throw S3Error("NoSuchKey", "The specified key does not exist.", status: 404)
+        case 412: throw S3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", status: 412)
+        case 416: throw S3Error("InvalidRange", "The requested range is not satisfiable", status: 416)
+        default: throw S3Error("InvalidRequest", "The bucket's provider refused the request (HTTP \(status))", status: status)
+        }
+    }
+
+    // MARK: Writing the answer
+
+    static func write(_ response: GatewayResponse, omittingBody: Bool, to writer: consuming ResponseWriter) async throws {
+        var head = HTTPResponse(status: response.status, headerFields: response.headers)
+        switch response.body {
+        case .empty:
+            if head.headerFields[.contentLength] == nil && !omittingBody { head.headerFields[.contentLength] = "0" }
+            try await writer.writeResponse(head)
+        case .bytes(let buffer):
+            if omittingBody {
+                try await writer.writeResponse(head)
+            } else {
+                head.headerFields[.contentLength] = String(buffer.readableBytes)
+                try await writer.write(response: head, body: ResponseBody(byteBuffer: buffer))
+            }
+        case .upstream(let body):
+            var bodyWriter = try await writer.writeHead(head)
+            for try await buffer in body { try await bodyWriter.write(buffer) }
+            try await bodyWriter.finish(nil)
+        }
+    }
+
+    static func requestId() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<8).map { _ in String(format: "%02X", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+    }
+
+    static func isoDate(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
+
+extension ReceivedRequest {
+    /// A request as Hummingbird parsed it: the target split at `?`, still encoded.
+    init(_ head: HTTPRequest) {
+        let target = head.path ?? "/"
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var headers = head.headerFields.map { (name: $0.name.canonicalName, value: $0.value) }
+        if let authority = head.authority, !headers.contains(where: { $0.name == "host" }) { headers.append(("host", authority)) }
+        self.init(method: head.method.rawValue, path: String(parts[0]), query: parts.count > 1 ? String(parts[1]) : "", headers: headers)
+    }
+}

@@ -1,0 +1,107 @@
+import CisternCore
+import CisternProviders
+
+/// ListObjects (version 1 and 2) of one member: the request's prefix and markers move into the
+/// member's folder on the way up, and every key, prefix and marker of the answer moves out of
+/// it on the way back, so a NORMAL repository sees its folder as a whole bucket and nothing
+/// beside it.
+struct Listing {
+    let version: Int
+    let member: RepositoryMember
+    let bucketName: String
+    let prefix: String
+    let delimiter: String?
+    let maxKeys: String?
+    /// Version 1's `marker`, version 2's `start-after`.
+    let startAfter: String?
+    let continuationToken: String?
+    let fetchOwner: String?
+    let urlEncoded: Bool
+
+    init(version: Int, member: RepositoryMember, bucketName: String, query: [(name: String, value: String)]) throws(S3Error) {
+        func value(_ name: String) -> String? { query.first { $0.name == name }?.value }
+        self.version = version
+        self.member = member
+        self.bucketName = bucketName
+        self.prefix = value("prefix") ?? ""
+        self.delimiter = value("delimiter").flatMap { $0.isEmpty ? nil : $0 }
+        self.maxKeys = value("max-keys")
+        if let maxKeys = self.maxKeys, Int(maxKeys).map({ $0 < 0 }) ?? true {
+            throw S3Error("InvalidArgument", "Provided max-keys not an integer or within integer range", status: 400)
+        }
+        self.startAfter = value(version == 2 ? "start-after" : "marker").flatMap { $0.isEmpty ? nil : $0 }
+        self.continuationToken = version == 2 ? value("continuation-token") : nil
+        self.fetchOwner = version == 2 ? value("fetch-owner") : nil
+        switch value("encoding-type") {
+        case nil: self.urlEncoded = false
+        case "url": self.urlEncoded = true
+        default: throw S3Error("InvalidArgument", "Invalid Encoding Method specified in Request", status: 400)
+        }
+    }
+
+    /// The provider's query: the same listing, inside the folder.
+    var upstreamQuery: [(String, String)] {
+        var query: [(String, String)] = []
+        if self.version == 2 { query.append(("list-type", "2")) }
+        query.append(("prefix", self.member.providerKey(self.prefix)))
+        if let delimiter { query.append(("delimiter", delimiter)) }
+        if let maxKeys { query.append(("max-keys", maxKeys)) }
+        if let startAfter { query.append((self.version == 2 ? "start-after" : "marker", self.member.providerKey(startAfter))) }
+        if let continuationToken { query.append(("continuation-token", continuationToken)) }
+        if let fetchOwner { query.append(("fetch-owner", fetchOwner)) }
+        return query
+    }
+
+    /// The answer to the client, from the provider's `ListBucketResult`.
+    func render(_ upstream: XMLNode) throws(S3Error) -> XMLWriter {
+        guard upstream.name == "ListBucketResult" else { throw S3Error("InternalError", "The provider's listing could not be read", status: 500) }
+        var writer = XMLWriter()
+        writer.open("ListBucketResult", namespace: true)
+        writer.element("Name", self.bucketName)
+        writer.element("Prefix", self.encoded(self.prefix))
+        if self.version == 2 {
+            writer.element("ContinuationToken", self.continuationToken)
+            writer.element("NextContinuationToken", upstream.value("NextContinuationToken"))
+            writer.element("StartAfter", self.startAfter.map(self.encoded))
+            writer.element("KeyCount", upstream.value("KeyCount"))
+        } else {
+            writer.element("Marker", self.encoded(self.startAfter ?? ""))
+            if let next = upstream.value("NextMarker"), let inside = self.member.repositoryKey(next) {
+                writer.element("NextMarker", self.encoded(inside))
+            }
+        }
+        writer.element("MaxKeys", upstream.value("MaxKeys"))
+        writer.element("Delimiter", self.delimiter.map(self.encoded))
+        writer.element("IsTruncated", upstream.value("IsTruncated") ?? "false")
+        if self.urlEncoded { writer.element("EncodingType", "url") }
+        for contents in upstream.children("Contents") {
+            // A key outside the folder cannot be asked for; should a provider send one, it is left out.
+            guard let key = contents.value("Key").flatMap(self.member.repositoryKey) else { continue }
+            writer.open("Contents")
+            writer.element("Key", self.encoded(key))
+            for child in contents.children where child.name != "Key" { Self.copy(child, into: &writer) }
+            writer.close("Contents")
+        }
+        for common in upstream.children("CommonPrefixes") {
+            guard let prefix = common.value("Prefix").flatMap(self.member.repositoryKey) else { continue }
+            writer.open("CommonPrefixes")
+            writer.element("Prefix", self.encoded(prefix))
+            writer.close("CommonPrefixes")
+        }
+        writer.close("ListBucketResult")
+        return writer
+    }
+
+    /// A text as the client asked for it: URL-encoded (slashes kept) with `encoding-type=url`.
+    private func encoded(_ text: String) -> String { self.urlEncoded ? SigV4.encode(text, keepingSlashes: true) : text }
+
+    private static func copy(_ node: XMLNode, into writer: inout XMLWriter) {
+        if node.children.isEmpty {
+            writer.element(node.name, node.text)
+        } else {
+            writer.open(node.name)
+            for child in node.children { Self.copy(child, into: &writer) }
+            writer.close(node.name)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import AsyncHTTPClient
+import CisternBootstrap
+import CisternCore
+import CisternGateway
+import CisternProviders
+import CisternStore
+import CisternTestSupport
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// A running gateway on a fresh database, in front of a fresh SeaweedFS bucket: one NORMAL
+/// repository whose member is the folder `team` of that bucket, with a WRITE and a READ key.
+struct LiveGateway: Sendable {
+    let runtime: Runtime
+    let port: Int
+    /// The provider bucket, which is also the bucket name clients use.
+    let bucket: String
+    let repository: Repository
+    let writeKey: (id: UUID, access: String, secret: String)
+    let readKey: (id: UUID, access: String, secret: String)
+    let http: HTTPClient
+
+    static let folder = "team"
+
+    /// Runs `body` against a gateway set up as above, and takes it all down after.
+    static func run<T: Sendable>(_ body: @Sendable (LiveGateway) async throws -> T) async throws -> T {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cistern-gateway-\(UUID().canonical)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = CisternConfiguration()
+        configuration.dataDirectory = directory
+        configuration.databaseURL = try await TestDatabase.freshURL(in: directory)
+        configuration.gatewayPort = 0
+        configuration.logLevel = .warning
+        var logger = Logger(label: "gateway-test")
+        logger.logLevel = .warning
+        let runtime = try await Runtime.open(configuration, timeSource: SystemTimeSource(), logger: logger)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let world = try await Self.seed(runtime)
+            let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+            let services = try await GatewayServer.services(runtime) { port in portSink.yield(port) }
+            let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+            let running = Task { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw S3TestServer.Missing(description: "the gateway did not start") }
+            let gateway = LiveGateway(
+                runtime: runtime, port: port, bucket: world.bucket, repository: world.repository, writeKey: world.writeKey,
+                readKey: world.readKey, http: http
+            )
+            let result: Result<T, any Error>
+            do { result = .success(try await body(gateway)) } catch { result = .failure(error) }
+            await group.triggerGracefulShutdown()
+            try? await running.value
+            try await http.shutdown()
+            await runtime.close()
+            return try result.get()
+        } catch {
+            try? await http.shutdown()
+            await runtime.close()
+            throw error
+        }
+    }
+
+    private static func seed(
+        _ runtime: Runtime
+    ) async throws -> (
+        bucket: String, repository: Repository, writeKey: (UUID, String, String), readKey: (UUID, String, String)
+    ) {
+        let now = Date()
+        let org = Organization(id: UUID(), name: "Gateway", createdAt: now)
+        let owner = User(id: UUID(), orgId: org.id, email: "\(UUID())@example.com", firstName: "A", lastName: "B", orgRole: .owner, createdAt: now)
+        let workspace = Workspace(id: UUID(), orgId: org.id, name: "Default", isDefault: true, createdAt: now)
+        try await SQLAccountStore(database: runtime.database).register(
+            Registration(organization: org, owner: owner, passwordHash: "x", defaultWorkspace: workspace)
+        )
+        let name = try await S3TestServer.createBucket()
+        let settings = try S3TestServer.settings()
+        let bucketId = UUID()
+        let bucket = Bucket(
+            id: bucketId, orgId: org.id, workspaceId: workspace.id, name: "seaweed", bucket: name, storageType: .s3, key: settings.accessKey,
+            secret: try runtime.sealer.seal(SecretValue(settings.secretKey), context: Bucket.sealingContext(bucketId)),
+            endpoint: settings.endpoint, region: "us-east-1", createdAt: now
+        )
+        try await SQLBucketStore(database: runtime.database).create(bucket, limit: nil)
+        let repository = Repository(
+            id: UUID(), orgId: org.id, workspaceId: workspace.id, name: "repo", storageType: .s3, mode: .normal,
+            members: [RepositoryMember(bucketId: bucketId, folder: Self.folder)], createdAt: now
+        )
+        let repositories = SQLRepositoryStore(database: runtime.database)
+        try await repositories.create(repository, limit: nil)
+        func key(_ access: RepositoryAccess) async throws -> (UUID, String, String) {
+            let id = UUID()
+            let accessKey = "AK" + String(UUID().canonical.replacingOccurrences(of: "-", with: "").uppercased().prefix(18))
+            let secret = "secret-" + UUID().canonical
+            try await repositories.createKey(
+                RepositoryKey(
+                    id: id, repositoryId: repository.id, name: access.rawValue, access: access, key: accessKey,
+                    secret: try runtime.sealer.seal(SecretValue(secret), context: RepositoryKey.sealingContext(id)), createdAt: now
+                )
+            )
+            return (id, accessKey, secret)
+        }
+        return (name, repository, try await key(.write), try await key(.read))
+    }
+
+    /// Sends a request to the gateway signed as an S3 client would sign it, with `key`.
+    func send(
+        _ method: String, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [], body: [UInt8] = [],
+        key: (access: String, secret: String)? = nil, signedBody: Bool = true
+    ) async throws -> (status: Int, headers: [(String, String)], body: [UInt8]) {
+        let key = key ?? (self.writeKey.access, self.writeKey.secret)
+        var request = SigV4Request(
+            method: method, scheme: "http", host: "127.0.0.1", port: self.port, path: path, query: query.map { (name: $0.0, value: $0.1) },
+            headers: headers.map { (name: $0.0, value: $0.1) }
+        )
+        var digest = Checksummer(.sha256)
+        digest.update(body)
+        request.payloadSHA256 = signedBody ? SigV4.hex(digest.digest()) : "UNSIGNED-PAYLOAD"
+        let signed = SigV4Signer.sign(request, accessKey: key.access, secret: SecretValue(key.secret), region: "us-east-1", date: Date())
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = .init(rawValue: method)
+        for (name, value) in headers + signed.map({ ($0.name, $0.value) }) { outgoing.headers.add(name: name, value: value) }
+        if !body.isEmpty || method == "PUT" { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await self.http.execute(outgoing, timeout: .seconds(30))
+        let bytes = method == "HEAD" ? ByteBuffer() : try await response.body.collect(upTo: 64 * 1024 * 1024)
+        return (Int(response.status.code), response.headers.map { ($0.name.lowercased(), $0.value) }, Array(buffer: bytes))
+    }
+
+    /// The object as the provider holds it (nil when it does not), read with the bucket's own credentials.
+    func providerObject(_ key: String) async throws -> String? {
+        try await withS3Provider { provider in
+            let response = try await provider.send("GET", try S3TestServer.connection(bucket: self.bucket), key: key)
+            return response.status == 200 ? response.body : nil
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    var text: String { String(decoding: self, as: UTF8.self) }
+}
+
+/// The `<Code>` of an S3 error document.
+func errorCode(_ body: [UInt8]) -> String? {
+    let text = String(decoding: body, as: UTF8.self)
+    guard let open = text.range(of: "<Code>"), let close = text.range(of: "</Code>") else { return nil }
+    return String(text[open.upperBound..<close.lowerBound])
+}
