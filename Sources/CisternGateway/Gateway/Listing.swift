@@ -76,7 +76,8 @@ struct Listing {
         if self.urlEncoded { writer.element("EncodingType", "url") }
         for contents in upstream.children("Contents") {
             // A key outside the folder cannot be asked for; should a provider send one, it is left out.
-            guard let key = contents.value("Key").flatMap(self.member.repositoryKey) else { continue }
+            // (Nor the folder's own directory marker, which some providers list: it is no object of the repository.)
+            guard let key = contents.value("Key").flatMap(self.member.repositoryKey), !key.isEmpty else { continue }
             writer.open("Contents")
             writer.element("Key", self.encoded(key))
             for child in contents.children where child.name != "Key" { Self.copy(child, into: &writer) }

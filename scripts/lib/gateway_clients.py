@@ -1,0 +1,154 @@
+"""Real S3 clients against Cistern's gateway (run by scripts/gateway-clients).
+
+    gateway_clients.py setup API_URL        registers a user, the SeaweedFS bucket of CISTERN_TEST_S3_*,
+                                            a NORMAL repository over its folder `team` and two keys;
+                                            prints them as shell assignments
+    gateway_clients.py boto3 GATEWAY_URL    runs the boto3 checks with the keys in the environment
+
+Every check asserts what a user would see; the first failure ends the run with its reason.
+"""
+import io
+import json
+import os
+import sys
+import urllib.request
+import uuid
+
+import boto3
+import botocore
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+FOLDER = "team"
+
+
+def api(base, method, path, body=None, token=None):
+    request = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode())
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def seaweed():
+    return boto3.client(
+        "s3", endpoint_url=os.environ["CISTERN_TEST_S3_ENDPOINT"], aws_access_key_id=os.environ["CISTERN_TEST_S3_ACCESS_KEY"],
+        aws_secret_access_key=os.environ["CISTERN_TEST_S3_SECRET_KEY"], region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}),
+    )
+
+
+def setup(base):
+    bucket = "gw-" + uuid.uuid4().hex[:12]
+    seaweed().create_bucket(Bucket=bucket)
+    user = api(base, "POST", "/user/register", {
+        "email": f"gw-{uuid.uuid4().hex[:8]}@example.com", "password": "Passw0rd!", "firstName": "G", "lastName": "W",
+        "companyName": "Gateway"})
+    token = user["accessToken"]
+    workspace = api(base, "GET", "/workspace", token=token)["workspaces"][0]["id"]
+    bucket_id = api(base, "POST", "/bucket", {
+        "name": "seaweed", "bucket": bucket, "storageType": "S3", "key": os.environ["CISTERN_TEST_S3_ACCESS_KEY"],
+        "secret": os.environ["CISTERN_TEST_S3_SECRET_KEY"], "endpoint": os.environ["CISTERN_TEST_S3_ENDPOINT"],
+        "workspaceId": workspace}, token)["bucketId"]
+    repo = api(base, "POST", "/repo", {
+        "name": "gateway", "storageType": "S3", "mode": "NORMAL", "workspaceId": workspace,
+        "repoBuckets": [{"bucketId": bucket_id, "folder": FOLDER}]}, token)["repoId"]
+    write = api(base, "POST", f"/repo/{repo}/apikey", {"name": "writer", "accessType": "WRITE"}, token)
+    read = api(base, "POST", f"/repo/{repo}/apikey", {"name": "reader", "accessType": "READ"}, token)
+    print(f"GW_BUCKET={bucket}")
+    print(f"GW_WRITE_KEY={write['key']}\nGW_WRITE_SECRET={write['secret']}")
+    print(f"GW_READ_KEY={read['key']}\nGW_READ_SECRET={read['secret']}")
+
+
+def client(gateway, key, secret, **config):
+    return boto3.client(
+        "s3", endpoint_url=gateway, aws_access_key_id=key, aws_secret_access_key=secret, region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}, **config),
+    )
+
+
+def expect(condition, what):
+    if not condition:
+        sys.exit(f"gateway-clients: boto3: {what}")
+
+
+def error_code(call):
+    try:
+        call()
+    except ClientError as error:
+        return error.response["Error"]["Code"]
+    return None
+
+
+def run_boto3(gateway):
+    bucket = os.environ["GW_BUCKET"]
+    s3 = client(gateway, os.environ["GW_WRITE_KEY"], os.environ["GW_WRITE_SECRET"])
+    checks = 0
+
+    names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    expect(names == [bucket], f"list_buckets shows {names}")
+    keys = ["plain.txt", "dir/sub/file.csv", "with space.txt", "ünïcødé/ファイル.txt", "plus+sign", "percent%20literal", "tilde~and(parens)"]
+    for index, key in enumerate(keys):
+        body = f"object {index}: {key}\n".encode()
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/plain", Metadata={"origin": "boto3"})
+        got = s3.get_object(Bucket=bucket, Key=key)
+        expect(got["Body"].read() == body, f"get_object {key!r} returned other bytes")
+        expect(got["ContentType"] == "text/plain" and got["Metadata"] == {"origin": "boto3"}, f"headers of {key!r}: {got['Metadata']}")
+        head = s3.head_object(Bucket=bucket, Key=key)
+        expect(head["ContentLength"] == len(body), f"head_object {key!r}: {head['ContentLength']}")
+        checks += 3
+    # Inside the folder at the provider, and nowhere else.
+    stored = sorted(o["Key"] for o in seaweed().list_objects_v2(Bucket=bucket).get("Contents", []))
+    expect(stored == sorted(f"{FOLDER}/{k}" for k in keys), f"the provider holds {stored}")
+    listed = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    expect(listed == sorted(keys), f"list_objects_v2 shows {listed}")
+    # list_objects (v1) asks for encoding-type=url and decodes the keys itself.
+    listed_v1 = sorted(o["Key"] for o in s3.list_objects(Bucket=bucket)["Contents"])
+    expect(listed_v1 == sorted(keys), f"list_objects shows {listed_v1}")
+    grouped = s3.list_objects_v2(Bucket=bucket, Delimiter="/")
+    expect([p["Prefix"] for p in grouped.get("CommonPrefixes", [])] == ["dir/", "ünïcødé/"], f"common prefixes {grouped.get('CommonPrefixes')}")
+    pages = list(s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, PaginationConfig={"PageSize": 2}))
+    expect(sum(len(p.get("Contents", [])) for p in pages) == len(keys) and len(pages) == 4, f"{len(pages)} pages")
+    checks += 5
+
+    # Presigned URLs, version 4 and version 2, fetched by a plain HTTP client.
+    for version in ("s3v4", "s3"):
+        signer = client(gateway, os.environ["GW_WRITE_KEY"], os.environ["GW_WRITE_SECRET"], signature_version=version)
+        url = signer.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": keys[3]}, ExpiresIn=300)
+        with urllib.request.urlopen(url) as response:
+            expect(response.read() == f"object 3: {keys[3]}\n".encode(), f"presigned {version} URL")
+        checks += 1
+
+    # A body of 20 MiB in one PUT: the gateway sends it up in parts and checks it whole.
+    big = bytes((i * 2654435761 >> 13) & 0xFF for i in range(20 * 1024 * 1024 + 7))
+    s3.upload_fileobj(io.BytesIO(big), bucket, "big.bin", Config=TransferConfig(multipart_threshold=1 << 30))
+    expect(s3.get_object(Bucket=bucket, Key="big.bin")["Body"].read() == big, "the 20 MiB object came back different")
+    ranged = s3.get_object(Bucket=bucket, Key="big.bin", Range="bytes=100-199")["Body"].read()
+    expect(ranged == big[100:200], "a ranged read returned other bytes")
+    checks += 2
+
+    reader = client(gateway, os.environ["GW_READ_KEY"], os.environ["GW_READ_SECRET"])
+    expect(reader.get_object(Bucket=bucket, Key=keys[0])["Body"].read().startswith(b"object 0"), "the READ key cannot read")
+    expect(error_code(lambda: reader.put_object(Bucket=bucket, Key="nope", Body=b"x")) == "AccessDenied", "the READ key wrote")
+    wrong = client(gateway, os.environ["GW_WRITE_KEY"], "not-the-secret")
+    expect(error_code(lambda: wrong.list_objects_v2(Bucket=bucket)) == "SignatureDoesNotMatch", "a wrong secret was accepted")
+    unknown = client(gateway, "AKIDUNKNOWN000000000", "x")
+    expect(error_code(lambda: unknown.list_objects_v2(Bucket=bucket)) == "InvalidAccessKeyId", "an unknown key was accepted")
+    expect(error_code(lambda: s3.get_object(Bucket="not-served", Key="k")) == "NoSuchBucket", "another bucket name was served")
+    expect(error_code(lambda: s3.get_object(Bucket=bucket, Key="missing")) == "NoSuchKey", "a missing key was found")
+    checks += 6
+
+    for key in keys + ["big.bin"]:
+        s3.delete_object(Bucket=bucket, Key=key)
+    expect(s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0, "objects survived delete_object")
+    checks += 1
+    print(f"gateway-clients: boto3 {boto3.__version__} (botocore {botocore.__version__}): {checks} checks passed")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "setup":
+        setup(sys.argv[2])
+    else:
+        run_boto3(sys.argv[2])
