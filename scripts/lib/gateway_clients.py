@@ -129,6 +129,24 @@ def run_boto3(gateway):
     expect(ranged == big[100:200], "a ranged read returned other bytes")
     checks += 2
 
+    # The client's own multipart upload (12 MiB in parts of 5 MiB), passed through into the folder.
+    s3.upload_fileobj(io.BytesIO(big[: 12 * 1024 * 1024]), bucket, "multi/part.bin",
+                      Config=TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024))
+    expect(s3.get_object(Bucket=bucket, Key="multi/part.bin")["Body"].read() == big[: 12 * 1024 * 1024], "the multipart object differs")
+    expect("-" in s3.head_object(Bucket=bucket, Key="multi/part.bin")["ETag"], "the object was not assembled from parts")
+    expect(seaweed().head_object(Bucket=bucket, Key=f"{FOLDER}/multi/part.bin")["ContentLength"] == 12 * 1024 * 1024,
+           "the multipart object is not in the folder")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="multi/pending.bin")
+    expect(upload["Key"] == "multi/pending.bin" and upload["Bucket"] == bucket, f"create_multipart_upload answered {upload}")
+    s3.upload_part(Bucket=bucket, Key="multi/pending.bin", UploadId=upload["UploadId"], PartNumber=1, Body=b"first part")
+    parts = s3.list_parts(Bucket=bucket, Key="multi/pending.bin", UploadId=upload["UploadId"])
+    expect([p["PartNumber"] for p in parts["Parts"]] == [1] and parts["Key"] == "multi/pending.bin", f"list_parts answered {parts}")
+    uploads = s3.list_multipart_uploads(Bucket=bucket, Prefix="multi/").get("Uploads", [])
+    expect([u["Key"] for u in uploads] == ["multi/pending.bin"], f"list_multipart_uploads shows {uploads}")
+    s3.abort_multipart_upload(Bucket=bucket, Key="multi/pending.bin", UploadId=upload["UploadId"])
+    expect(not s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), "the aborted upload is still listed")
+    checks += 7
+
     reader = client(gateway, os.environ["GW_READ_KEY"], os.environ["GW_READ_SECRET"])
     expect(reader.get_object(Bucket=bucket, Key=keys[0])["Body"].read().startswith(b"object 0"), "the READ key cannot read")
     expect(error_code(lambda: reader.put_object(Bucket=bucket, Key="nope", Body=b"x")) == "AccessDenied", "the READ key wrote")
@@ -140,10 +158,13 @@ def run_boto3(gateway):
     expect(error_code(lambda: s3.get_object(Bucket=bucket, Key="missing")) == "NoSuchKey", "a missing key was found")
     checks += 6
 
-    for key in keys + ["big.bin"]:
+    for key in keys[:2]:
         s3.delete_object(Bucket=bucket, Key=key)
-    expect(s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0, "objects survived delete_object")
-    checks += 1
+    deleted = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[2:] + ["big.bin", "multi/part.bin"]]})
+    expect(sorted(d["Key"] for d in deleted["Deleted"]) == sorted(keys[2:] + ["big.bin", "multi/part.bin"]), f"delete_objects: {deleted}")
+    left = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []) if not o["Key"].endswith("/")]
+    expect(left == [], f"objects survived delete_object and delete_objects: {left}")
+    checks += 2
     print(f"gateway-clients: boto3 {boto3.__version__} (botocore {botocore.__version__}): {checks} checks passed")
 
 

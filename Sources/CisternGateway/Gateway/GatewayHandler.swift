@@ -118,6 +118,20 @@ struct GatewayHandler: Sendable {
             let upstream = try await self.upstream("DELETE", route, key: call.key, headers: [])
             try await Self.requireSuccess(upstream)
             return GatewayResponse(status: .noContent)
+        case .deleteObjects:
+            return try await self.deleteObjects(call, route: route, body: body)
+        case .createMultipartUpload:
+            return try await self.createMultipartUpload(call, route: route, name: name)
+        case .uploadPart:
+            return try await self.uploadPart(call, route: route, body: body)
+        case .completeMultipartUpload:
+            return try await self.completeMultipartUpload(call, route: route, name: name, body: body)
+        case .abortMultipartUpload:
+            return try await self.abortMultipartUpload(call, route: route)
+        case .listParts:
+            return try await self.listParts(call, route: route, name: name)
+        case .listMultipartUploads:
+            return try await self.listMultipartUploads(call, route: route, name: name)
         case .listBuckets, .notImplemented:
             preconditionFailure("answered above")
         }
@@ -178,11 +192,7 @@ struct GatewayHandler: Sendable {
             preconditionFailure("requireSuccess throws for every failure")
         }
         var response = GatewayResponse(status: HTTPResponse.Status(code: Int(upstream.status.code)))
-        for header in upstream.headers {
-            let name = header.name.lowercased()
-            guard Self.passedHeaders.contains(name) || name.hasPrefix("x-amz-meta-"), let field = HTTPField.Name(name) else { continue }
-            response.headers.append(HTTPField(name: field, value: header.value))
-        }
+        Self.pass(upstream.headers, into: &response) { Self.passedHeaders.contains($0) || $0.hasPrefix("x-amz-meta-") }
         response.body = method == "HEAD" ? .empty : .upstream(upstream.body)
         return response
     }
@@ -204,13 +214,7 @@ struct GatewayHandler: Sendable {
     /// check and aborted on any failure. Memory stays at one part per upload.
     private func write(_ call: Call, route: MemberRoute, body: RequestBody) async throws -> GatewayResponse {
         let checks = try BodyChecks(call.request, signature: call.signature)
-        var headers = Self.writeHeaders.compactMap { name in call.request.header(name).map { (name, $0) } }
-        headers += call.request.headers.filter { $0.name.hasPrefix("x-amz-meta-") }.map { ($0.name, $0.value) }
-        // aws-chunked is how the body travelled here, not how it is stored.
-        if let encoding = call.request.header("content-encoding") {
-            let kept = encoding.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0 != "aws-chunked" && !$0.isEmpty }
-            if !kept.isEmpty { headers.append(("content-encoding", kept.joined(separator: ","))) }
-        }
+        var headers = self.objectHeaders(call.request)
         var pieces = CheckedBody(source: body, checks: checks).makeAsyncIterator()
         let upstream: HTTPClientResponse
         if checks.length <= Self.partSize {
@@ -225,12 +229,21 @@ struct GatewayHandler: Sendable {
         }
         try await Self.requireSuccess(upstream)
         var response = GatewayResponse(status: .ok)
-        for header in upstream.headers {
-            let name = header.name.lowercased()
-            guard name == "etag" || name.hasPrefix("x-amz-checksum-"), let field = HTTPField.Name(name) else { continue }
-            response.headers.append(HTTPField(name: field, value: header.value))
-        }
+        Self.pass(upstream.headers, into: &response) { $0 == "etag" || $0.hasPrefix("x-amz-checksum-") }
         return response
+    }
+
+    /// The headers of a new object that go to the provider: its type, metadata and stored
+    /// headers, the checksums to store with it, and any conditions.
+    func objectHeaders(_ request: ReceivedRequest) -> [(String, String)] {
+        var headers = Self.writeHeaders.compactMap { name in request.header(name).map { (name, $0) } }
+        headers += request.headers.filter { $0.name.hasPrefix("x-amz-meta-") }.map { ($0.name, $0.value) }
+        // aws-chunked is how the body travelled here, not how it is stored.
+        if let encoding = request.header("content-encoding") {
+            let kept = encoding.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0 != "aws-chunked" && !$0.isEmpty }
+            if !kept.isEmpty { headers.append(("content-encoding", kept.joined(separator: ","))) }
+        }
+        return headers
     }
 
     private func writeInParts(
@@ -314,7 +327,7 @@ struct GatewayHandler: Sendable {
 
     // MARK: The provider
 
-    private func upstream(
+    func upstream(
         _ method: String, _ route: MemberRoute, key: String?, query: [(String, String)] = [], headers: [(String, String)],
         body: HTTPClientRequest.Body? = nil
     ) async throws -> HTTPClientResponse {

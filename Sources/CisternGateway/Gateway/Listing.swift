@@ -80,7 +80,7 @@ struct Listing {
             guard let key = contents.value("Key").flatMap(self.member.repositoryKey), !key.isEmpty else { continue }
             writer.open("Contents")
             writer.element("Key", self.encoded(key))
-            for child in contents.children where child.name != "Key" { Self.copy(child, into: &writer) }
+            for child in contents.children where child.name != "Key" { XMLWriter.copy(child, into: &writer) }
             writer.close("Contents")
         }
         for common in upstream.children("CommonPrefixes") {
@@ -95,14 +95,4 @@ struct Listing {
 
     /// A text as the client asked for it: URL-encoded (slashes kept) with `encoding-type=url`.
     private func encoded(_ text: String) -> String { self.urlEncoded ? SigV4.encode(text, keepingSlashes: true) : text }
-
-    private static func copy(_ node: XMLNode, into writer: inout XMLWriter) {
-        if node.children.isEmpty {
-            writer.element(node.name, node.text)
-        } else {
-            writer.open(node.name)
-            for child in node.children { Self.copy(child, into: &writer) }
-            writer.close(node.name)
-        }
-    }
 }

@@ -8,18 +8,29 @@ enum S3Operation: Equatable, Sendable {
     case listObjects(version: Int)
     case createBucket
     case deleteBucket
+    case deleteObjects
     case getObject
     case headObject
     case putObject
     case deleteObject
+    case createMultipartUpload
+    case uploadPart
+    case completeMultipartUpload
+    case abortMultipartUpload
+    case listParts
+    case listMultipartUploads
     /// Something S3 has that the gateway does not serve (yet): its name, for the error.
     case notImplemented(String)
 
     /// The least key access that may perform it.
     var requiredAccess: RepositoryAccess {
         switch self {
-        case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .getObject, .headObject, .notImplemented: .read
-        case .createBucket, .deleteBucket, .putObject, .deleteObject: .write
+        case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .getObject, .headObject, .listParts, .listMultipartUploads,
+            .notImplemented:
+            .read
+        case .createBucket, .deleteBucket, .deleteObjects, .putObject, .deleteObject, .createMultipartUpload, .uploadPart,
+            .completeMultipartUpload, .abortMultipartUpload:
+            .write
         }
     }
 
@@ -28,7 +39,6 @@ enum S3Operation: Equatable, Sendable {
         "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging", "metrics",
         "notification", "object-lock", "ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication", "requestPayment",
         "restore", "retention", "select", "tagging", "torrent", "versioning", "website", "accelerate", "attributes", "versions",
-        "uploads", "uploadId", "delete", "partNumber",
     ]
 
     init(method: String, bucket: String?, key: String?, query: [(name: String, value: String)], request: ReceivedRequest) {
@@ -42,22 +52,35 @@ enum S3Operation: Equatable, Sendable {
             return
         }
         if let key, !key.isEmpty {
-            switch method {
-            case "GET": self = .getObject
-            case "HEAD": self = .headObject
-            case "PUT": self = request.header("x-amz-copy-source") != nil ? .notImplemented("CopyObject") : .putObject
-            case "DELETE": self = .deleteObject
-            default: self = .notImplemented("\(method) on an object")
-            }
+            self = Self.objectOperation(method, names: names, request: request)
             return
         }
         switch method {
         case "GET" where names.contains("location"): self = .getBucketLocation
+        case "GET" where names.contains("uploads"): self = .listMultipartUploads
         case "GET": self = .listObjects(version: query.first { $0.name == "list-type" }?.value == "2" ? 2 : 1)
         case "HEAD": self = .headBucket
         case "PUT": self = .createBucket
         case "DELETE": self = .deleteBucket
+        case "POST" where names.contains("delete"): self = .deleteObjects
         default: self = .notImplemented("\(method) on a bucket")
+        }
+    }
+
+    private static func objectOperation(_ method: String, names: Set<String>, request: ReceivedRequest) -> S3Operation {
+        let copy = request.header("x-amz-copy-source") != nil
+        switch method {
+        case "GET" where names.contains("uploadId"): return .listParts
+        case "GET" where names.contains("partNumber"): return .notImplemented("GetObject by part number")
+        case "GET": return .getObject
+        case "HEAD": return names.contains("partNumber") ? .notImplemented("HeadObject by part number") : .headObject
+        case "PUT" where names.contains("uploadId"): return copy ? .notImplemented("UploadPartCopy") : .uploadPart
+        case "PUT": return copy ? .notImplemented("CopyObject") : .putObject
+        case "POST" where names.contains("uploads"): return .createMultipartUpload
+        case "POST" where names.contains("uploadId"): return .completeMultipartUpload
+        case "DELETE" where names.contains("uploadId"): return .abortMultipartUpload
+        case "DELETE": return .deleteObject
+        default: return .notImplemented("\(method) on an object")
         }
     }
 }
