@@ -55,6 +55,10 @@ public struct CisternConfiguration: Sendable {
     /// Where the gateway listens; its host defaults to `host`, and port 0 takes any free port.
     public var gatewayHost: String?
     public var gatewayPort = 9000
+    /// PEM files of the gateway's certificate (chain) and private key: with both, the gateway
+    /// speaks HTTPS.
+    public var gatewayTLSCertificate: String?
+    public var gatewayTLSKey: String?
 
     public init() {}
 
@@ -148,6 +152,8 @@ public struct CisternConfiguration: Sendable {
         Setting(flag: "gateway-port") { config, value throws(ConfigurationError) in
             config.gatewayPort = try parse(value, as: "gateway-port", range: 0...65535)
         },
+        Setting(flag: "gateway-tls-cert") { $0.gatewayTLSCertificate = $1 },
+        Setting(flag: "gateway-tls-key") { $0.gatewayTLSKey = $1 },
         Setting(flag: "log-level") { config, value throws(ConfigurationError) in
             guard let level = Logger.Level(rawValue: value.lowercased()) else {
                 throw ConfigurationError(setting: "log-level", problem: "must be one of trace, debug, info, notice, warning, error, critical")

@@ -29,6 +29,10 @@ struct SettingOptions: ParsableArguments {
     @Option(name: .customLong("gateway-host"), help: "Address of the S3 gateway (CISTERN_GATEWAY_HOST; default: --host).")
     var gatewayHost: String?
     @Flag(name: .customLong("no-gateway"), help: "Serve the management API alone (CISTERN_GATEWAY=off).") var noGateway = false
+    @Option(name: .customLong("gateway-tls-cert"), help: "PEM certificate (chain) for HTTPS on the gateway (CISTERN_GATEWAY_TLS_CERT).")
+    var gatewayTLSCert: String?
+    @Option(name: .customLong("gateway-tls-key"), help: "PEM private key for HTTPS on the gateway (CISTERN_GATEWAY_TLS_KEY).")
+    var gatewayTLSKey: String?
     @Option(name: .customLong("data-dir"), help: "Directory for the database and keys (CISTERN_DATA_DIR; default ./cistern-data).")
     var dataDir: String?
     @Option(name: .customLong("database-url"), help: "sqlite:PATH (CISTERN_DATABASE_URL; default: cistern.sqlite in the data dir).")
@@ -50,6 +54,8 @@ struct SettingOptions: ParsableArguments {
         flags["gateway-port"] = self.gatewayPort
         flags["gateway-host"] = self.gatewayHost
         if self.noGateway { flags["gateway"] = "off" }
+        flags["gateway-tls-cert"] = self.gatewayTLSCert
+        flags["gateway-tls-key"] = self.gatewayTLSKey
         flags["data-dir"] = self.dataDir
         flags["database-url"] = self.databaseURL
         flags["registration"] = self.registration

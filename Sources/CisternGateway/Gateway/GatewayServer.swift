@@ -2,9 +2,11 @@ import CisternBootstrap
 import CisternProviders
 import CisternStore
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
 /// The S3 gateway's listener, built on the process's `Runtime` and run as one more service
@@ -29,17 +31,47 @@ public enum GatewayServer {
             s3: S3Provider(http: runtime.http), timeSource: runtime.timeSource, logger: runtime.logger
         )
         let logger = runtime.logger
-        let server = try HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout)))).buildServer(
+        var builder = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout))))
+        let scheme: String
+        switch (configuration.gatewayTLSCertificate, configuration.gatewayTLSKey) {
+        case (let certificate?, let key?):
+            builder = try .tls(builder, tlsConfiguration: try Self.tlsConfiguration(certificate: certificate, key: key))
+            scheme = "https"
+        case (nil, nil):
+            scheme = "http"
+        default:
+            throw StartupError("gateway-tls-cert and gateway-tls-key go together: give both, or neither")
+        }
+        let server = try builder.buildServer(
             configuration: ServerConfiguration(address: .hostname(host, port: configuration.gatewayPort), serverName: "cistern"),
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger,
             responder: { request, writer, _ in try await handler.respond(to: request, writer: writer) },
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.gatewayPort
-                logger.info("S3 gateway listening", metadata: ["address": "\(host):\(port)"])
+                logger.info("S3 gateway listening", metadata: ["url": "\(scheme)://\(host):\(port)"])
                 await onListening?(port)
             }
         )
         return [server]
+    }
+
+    /// The server side of TLS from PEM files; a file that cannot be read or used stops the start
+    /// with one line naming the setting.
+    static func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate)
+        } catch {
+            throw StartupError("gateway-tls-cert: cannot read a PEM certificate from \(certificate)")
+        }
+        guard !chain.isEmpty else { throw StartupError("gateway-tls-cert: \(certificate) holds no certificate") }
+        let privateKey: NIOSSLPrivateKey
+        do {
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            throw StartupError("gateway-tls-key: cannot read a PEM private key from \(key)")
+        }
+        return .makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
     }
 }
