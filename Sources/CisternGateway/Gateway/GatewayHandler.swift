@@ -101,6 +101,12 @@ struct GatewayHandler: Sendable {
             writer.open("LocationConstraint", namespace: true)
             writer.close("LocationConstraint")
             return .xml(writer)
+        case .getBucketVersioning:
+            // Never versioned through the gateway: S3's answer for a bucket that never was.
+            var writer = XMLWriter()
+            writer.open("VersioningConfiguration", namespace: true)
+            writer.close("VersioningConfiguration")
+            return .xml(writer)
         case .createBucket:
             // The bucket exists already: it is the repository's.
             var response = GatewayResponse(status: .ok)

@@ -5,6 +5,8 @@ enum S3Operation: Equatable, Sendable {
     case listBuckets
     case headBucket
     case getBucketLocation
+    /// GetBucketVersioning: the buckets a repository serves are not versioned through it.
+    case getBucketVersioning
     case listObjects(version: Int)
     case createBucket
     case deleteBucket
@@ -25,7 +27,7 @@ enum S3Operation: Equatable, Sendable {
     /// The least key access that may perform it.
     var requiredAccess: RepositoryAccess {
         switch self {
-        case .listBuckets, .headBucket, .getBucketLocation, .listObjects, .getObject, .headObject, .listParts, .listMultipartUploads,
+        case .listBuckets, .headBucket, .getBucketLocation, .getBucketVersioning, .listObjects, .getObject, .headObject, .listParts, .listMultipartUploads,
             .notImplemented:
             .read
         case .createBucket, .deleteBucket, .deleteObjects, .putObject, .deleteObject, .createMultipartUpload, .uploadPart,
@@ -43,6 +45,10 @@ enum S3Operation: Equatable, Sendable {
 
     init(method: String, bucket: String?, key: String?, query: [(name: String, value: String)], request: ReceivedRequest) {
         let names = Set(query.map(\.name))
+        if method == "GET", key?.isEmpty ?? true, names == ["versioning"] {
+            self = .getBucketVersioning
+            return
+        }
         if let unserved = Self.unservedSubResources.first(where: names.contains) {
             self = .notImplemented(unserved)
             return
