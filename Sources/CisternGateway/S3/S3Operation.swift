@@ -27,7 +27,8 @@ enum S3Operation: Equatable, Sendable {
     /// The least key access that may perform it.
     var requiredAccess: RepositoryAccess {
         switch self {
-        case .listBuckets, .headBucket, .getBucketLocation, .getBucketVersioning, .listObjects, .getObject, .headObject, .listParts, .listMultipartUploads,
+        case .listBuckets, .headBucket, .getBucketLocation, .getBucketVersioning, .listObjects, .getObject, .headObject, .listParts,
+            .listMultipartUploads,
             .notImplemented:
             .read
         case .createBucket, .deleteBucket, .deleteObjects, .putObject, .deleteObject, .createMultipartUpload, .uploadPart,
