@@ -180,3 +180,30 @@ struct GatewayTests {
 
     static func keys(_ body: [UInt8]) -> [String] { Self.values("Key", body) }
 }
+
+/// Two NORMAL repositories sharing one bucket through different folders: neither can reach the
+/// other's objects, however a key is spelled.
+@Suite("S3 gateway isolation")
+struct GatewayIsolationTests {
+    @Test func neighboursInOneBucketCannotSeeEachOther() async throws {
+        try await LiveGateway.run { gateway in
+            #expect(try await gateway.send("PUT", "/\(gateway.bucket)/secret.txt", body: Array("team's".utf8)).status == 200)
+            let neighbour = try await gateway.addRepository(folder: "other")
+            let listed = try await gateway.send("GET", "/\(gateway.bucket)", query: [("list-type", "2")], key: neighbour)
+            #expect(listed.status == 200)
+            #expect(GatewayTests.keys(listed.body).isEmpty, "\(listed.body.text)")
+            let missing = try await gateway.send("GET", "/\(gateway.bucket)/secret.txt", key: neighbour)
+            #expect(errorCode(missing.body) == "NoSuchKey")
+            for key in ["../team/secret.txt", "./../team/secret.txt", "x/../../team/secret.txt"] {
+                let read = try await gateway.send("GET", "/\(gateway.bucket)/\(key)", key: neighbour)
+                #expect(errorCode(read.body) == "InvalidArgument", "\(key): \(read.status) \(read.body.text)")
+            }
+            let overwrite = try await gateway.send("PUT", "/\(gateway.bucket)/../team/secret.txt", body: Array("theirs".utf8), key: neighbour)
+            #expect(errorCode(overwrite.body) == "InvalidArgument", "\(overwrite.body.text)")
+            let escapingList = try await gateway.send(
+                "GET", "/\(gateway.bucket)", query: [("list-type", "2"), ("prefix", "../team/")], key: neighbour)
+            #expect(errorCode(escapingList.body) == "InvalidArgument", "\(escapingList.body.text)")
+            #expect(try await gateway.send("GET", "/\(gateway.bucket)/secret.txt").body.text == "team's")
+        }
+    }
+}

@@ -106,6 +106,26 @@ struct LiveGateway: Sendable {
         return (name, repository, try await key(.write), try await key(.read))
     }
 
+    /// Another NORMAL repository over `folder` of the same bucket, with a WRITE key for it.
+    func addRepository(folder: String) async throws -> (access: String, secret: String) {
+        let repository = Repository(
+            id: UUID(), orgId: self.repository.orgId, workspaceId: self.repository.workspaceId, name: "repo-\(folder)", storageType: .s3,
+            mode: .normal, members: [RepositoryMember(bucketId: self.repository.members[0].bucketId, folder: folder)], createdAt: Date()
+        )
+        let repositories = SQLRepositoryStore(database: self.runtime.database)
+        try await repositories.create(repository, limit: nil)
+        let id = UUID()
+        let access = "AK" + String(UUID().canonical.replacingOccurrences(of: "-", with: "").uppercased().prefix(18))
+        let secret = "secret-" + UUID().canonical
+        try await repositories.createKey(
+            RepositoryKey(
+                id: id, repositoryId: repository.id, name: "neighbour", access: .write, key: access,
+                secret: try self.runtime.sealer.seal(SecretValue(secret), context: RepositoryKey.sealingContext(id)), createdAt: Date()
+            )
+        )
+        return (access, secret)
+    }
+
     /// Sends a request to the gateway signed as an S3 client would sign it, with `key`.
     func send(
         _ method: String, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [], body: [UInt8] = [],

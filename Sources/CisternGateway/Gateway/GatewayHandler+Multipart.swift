@@ -108,6 +108,8 @@ extension GatewayHandler {
         let member = route.member
         func value(_ name: String) -> String? { call.query.first { $0.name == name }?.value }
         let prefix = value("prefix") ?? ""
+        try S3Error.requireNoDotSegments(prefix, in: "Prefixes")
+        try S3Error.requireNoDotSegments(value("key-marker") ?? "", in: "Markers")
         var query: [(String, String)] = [("uploads", ""), ("prefix", member.providerKey(prefix))]
         if let keyMarker = value("key-marker"), !keyMarker.isEmpty { query.append(("key-marker", member.providerKey(keyMarker))) }
         for passed in ["upload-id-marker", "delimiter", "max-uploads"] { if let given = value(passed) { query.append((passed, given)) } }
@@ -160,6 +162,7 @@ extension GatewayHandler {
             guard let key = object.value("Key"), !key.isEmpty else {
                 throw S3Error("MalformedXML", "Every Object of a DeleteObjects request needs a Key", status: 400)
             }
+            try S3Error.requireNoDotSegments(key, in: "Object keys")
             upstreamDocument.open("Object")
             upstreamDocument.element("Key", member.providerKey(key))
             upstreamDocument.close("Object")

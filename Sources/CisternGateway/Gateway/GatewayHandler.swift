@@ -68,6 +68,7 @@ struct GatewayHandler: Sendable {
         let parts = path.dropFirst().split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         let bucket = parts.first.map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let key = parts.count > 1 ? String(parts[1]) : nil
+        if let key { try S3Error.requireNoDotSegments(key, in: "Object keys") }
         let operation = S3Operation(method: request.method, bucket: bucket, key: key, query: query, request: request)
         guard credential.key.access >= operation.requiredAccess else {
             throw S3Error.accessDenied("This key has \(credential.key.access.rawValue) access")

@@ -30,6 +30,8 @@ struct Listing {
             throw S3Error("InvalidArgument", "Provided max-keys not an integer or within integer range", status: 400)
         }
         self.startAfter = value(version == 2 ? "start-after" : "marker").flatMap { $0.isEmpty ? nil : $0 }
+        try S3Error.requireNoDotSegments(self.prefix, in: "Prefixes")
+        if let startAfter = self.startAfter { try S3Error.requireNoDotSegments(startAfter, in: "Markers") }
         self.continuationToken = version == 2 ? value("continuation-token") : nil
         self.fetchOwner = version == 2 ? value("fetch-owner") : nil
         switch value("encoding-type") {

@@ -47,4 +47,14 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
     public static func invalidRequest(_ message: String) -> S3Error { S3Error("InvalidRequest", message, status: 400) }
 
     public static func incompleteBody(_ message: String) -> S3Error { S3Error("IncompleteBody", message, status: 400) }
+
+    /// Refuses a key or prefix with a `.` or `..` segment. S3 itself stores such keys, but
+    /// providers that map keys to files (SeaweedFS, MinIO) may resolve them, which could lead a
+    /// key out of its repository's folder: the gateway serves none.
+    static func requireNoDotSegments(_ key: String, in field: String) throws(S3Error) {
+        guard key.contains(".") else { return }
+        if key.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == "." || $0 == ".." }) {
+            throw S3Error("InvalidArgument", "\(field) with '.' or '..' path segments are not served", status: 400)
+        }
+    }
 }
