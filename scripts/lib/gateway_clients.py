@@ -149,6 +149,29 @@ def run_boto3(gateway):
     expect(not s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), "the aborted upload is still listed")
     checks += 7
 
+    # Copies inside the repository, server-side at the provider: a whole object, and a part of one.
+    s3.copy_object(Bucket=bucket, Key="copies/plain copy.txt", CopySource={"Bucket": bucket, "Key": keys[3]})
+    expect(s3.get_object(Bucket=bucket, Key="copies/plain copy.txt")["Body"].read() == f"object 3: {keys[3]}\n".encode(), "copy_object")
+    replaced = s3.copy_object(Bucket=bucket, Key="copies/retyped.txt", CopySource={"Bucket": bucket, "Key": keys[0]},
+                              MetadataDirective="REPLACE", ContentType="application/x-cistern", Metadata={"copied": "yes"})
+    head = s3.head_object(Bucket=bucket, Key="copies/retyped.txt")
+    expect(head["ContentType"] == "application/x-cistern" and head["Metadata"] == {"copied": "yes"}, f"REPLACE copy: {head}")
+    copied_tag, head_tag = replaced["CopyObjectResult"]["ETag"].strip('"'), head["ETag"].strip('"')
+    expect(copied_tag == head_tag, f"the copy's ETag {copied_tag} is not the object's {head_tag}")
+    expect(error_code(lambda: s3.copy_object(Bucket=bucket, Key="x", CopySource={"Bucket": "elsewhere", "Key": "k"})) == "NoSuchBucket",
+           "a copy from a bucket outside the repository")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="copies/assembled.bin")
+    first = s3.upload_part_copy(Bucket=bucket, Key="copies/assembled.bin", UploadId=upload["UploadId"], PartNumber=1,
+                                CopySource={"Bucket": bucket, "Key": "big.bin"}, CopySourceRange="bytes=0-5242879")
+    second = s3.upload_part(Bucket=bucket, Key="copies/assembled.bin", UploadId=upload["UploadId"], PartNumber=2, Body=b"tail")
+    s3.complete_multipart_upload(Bucket=bucket, Key="copies/assembled.bin", UploadId=upload["UploadId"], MultipartUpload={"Parts": [
+        {"PartNumber": 1, "ETag": first["CopyPartResult"]["ETag"]}, {"PartNumber": 2, "ETag": second["ETag"]}]})
+    assembled = s3.get_object(Bucket=bucket, Key="copies/assembled.bin")["Body"].read()
+    expect(assembled == big[:5242880] + b"tail", "upload_part_copy assembled other bytes")
+    for key in ["copies/plain copy.txt", "copies/retyped.txt", "copies/assembled.bin"]:
+        s3.delete_object(Bucket=bucket, Key=key)
+    checks += 5
+
     reader = client(gateway, os.environ["GW_READ_KEY"], os.environ["GW_READ_SECRET"])
     expect(reader.get_object(Bucket=bucket, Key=keys[0])["Body"].read().startswith(b"object 0"), "the READ key cannot read")
     expect(error_code(lambda: reader.put_object(Bucket=bucket, Key="nope", Body=b"x")) == "AccessDenied", "the READ key wrote")

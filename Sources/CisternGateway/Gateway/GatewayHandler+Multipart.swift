@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import CisternCore
+import CisternProviders
 import HTTPTypes
 import HummingbirdCore
 import NIOCore
@@ -186,6 +187,57 @@ extension GatewayHandler {
         }
         writer.close("DeleteResult")
         return .xml(writer)
+    }
+
+    /// CopyObject and UploadPartCopy. The source must be an object of the same repository (any
+    /// member: the bucket in `x-amz-copy-source` routes like any request), and, since the copy
+    /// happens at the provider, a member the destination's credentials reach at the same endpoint.
+    func copy(_ call: Call, route: MemberRoute) async throws -> GatewayResponse {
+        let (sourceRoute, sourceKey) = try self.copySource(call)
+        let source = sourceRoute.connection
+        guard source.endpoint == route.connection.endpoint, source.key == route.connection.key, source.region == route.connection.region else {
+            throw S3Error("NotImplemented", "Copies between members reached with different credentials are not served yet.", status: 501)
+        }
+        var headers = self.objectHeaders(call.request)
+        headers.removeAll { $0.0 == "content-md5" || $0.0.hasPrefix("x-amz-checksum-") }
+        let upstreamSource = "/" + sourceRoute.bucket.bucket + "/" + SigV4.encode(sourceRoute.member.providerKey(sourceKey), keepingSlashes: true)
+        headers.append(("x-amz-copy-source", upstreamSource))
+        let passed = [
+            "x-amz-metadata-directive", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match", "x-amz-copy-source-if-modified-since",
+            "x-amz-copy-source-if-unmodified-since", "x-amz-copy-source-range",
+        ]
+        headers += passed.compactMap { name in call.request.header(name).map { (name, $0) } }
+        var query: [(String, String)] = []
+        if call.operation == .uploadPartCopy {
+            query = call.query.filter { $0.name == "partNumber" || $0.name == "uploadId" }.map { ($0.name, $0.value) }
+        }
+        let answer = try await Self.document(try await self.upstream("PUT", route, key: call.key, query: query, headers: headers))
+        guard answer.name == "CopyObjectResult" || answer.name == "CopyPartResult" else { throw Self.unreadable }
+        var writer = XMLWriter()
+        writer.open(answer.name, namespace: true)
+        for child in answer.children { XMLWriter.copy(child, into: &writer) }
+        writer.close(answer.name)
+        return .xml(writer)
+    }
+
+    /// The member and key `x-amz-copy-source` names (`[/]bucket/key`, percent-encoded).
+    private func copySource(_ call: Call) throws -> (MemberRoute, String) {
+        var text = call.request.header("x-amz-copy-source") ?? ""
+        if text.hasPrefix("/") { text.removeFirst() }
+        if text.contains("?versionId=") {
+            throw S3Error("NotImplemented", "Copying a version is not served: buckets are not versioned through the gateway.", status: 501)
+        }
+        guard let decoded = PercentDecoding.decode(text), let slash = decoded.firstIndex(of: "/") else {
+            throw S3Error("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey", status: 400)
+        }
+        let bucket = String(decoded[..<slash])
+        let key = String(decoded[decoded.index(after: slash)...])
+        guard !key.isEmpty else {
+            throw S3Error("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey", status: 400)
+        }
+        try S3Error.requireNoDotSegments(key, in: "Object keys")
+        guard let route = call.credential.route(bucket) else { throw S3Error("NoSuchBucket", "The specified bucket does not exist", status: 404) }
+        return (route, key)
     }
 
     // MARK: Helpers

@@ -127,6 +127,8 @@ struct GatewayHandler: Sendable {
             return GatewayResponse(status: .noContent)
         case .deleteObjects:
             return try await self.deleteObjects(call, route: route, body: body)
+        case .copyObject, .uploadPartCopy:
+            return try await self.copy(call, route: route)
         case .createMultipartUpload:
             return try await self.createMultipartUpload(call, route: route, name: name)
         case .uploadPart:

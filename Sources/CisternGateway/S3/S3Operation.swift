@@ -14,6 +14,8 @@ enum S3Operation: Equatable, Sendable {
     case getObject
     case headObject
     case putObject
+    case copyObject
+    case uploadPartCopy
     case deleteObject
     case createMultipartUpload
     case uploadPart
@@ -31,7 +33,8 @@ enum S3Operation: Equatable, Sendable {
             .listMultipartUploads,
             .notImplemented:
             .read
-        case .createBucket, .deleteBucket, .deleteObjects, .putObject, .deleteObject, .createMultipartUpload, .uploadPart,
+        case .createBucket, .deleteBucket, .deleteObjects, .putObject, .copyObject, .uploadPartCopy, .deleteObject, .createMultipartUpload,
+            .uploadPart,
             .completeMultipartUpload, .abortMultipartUpload:
             .write
         }
@@ -81,8 +84,8 @@ enum S3Operation: Equatable, Sendable {
         case "GET" where names.contains("partNumber"): return .notImplemented("GetObject by part number")
         case "GET": return .getObject
         case "HEAD": return names.contains("partNumber") ? .notImplemented("HeadObject by part number") : .headObject
-        case "PUT" where names.contains("uploadId"): return copy ? .notImplemented("UploadPartCopy") : .uploadPart
-        case "PUT": return copy ? .notImplemented("CopyObject") : .putObject
+        case "PUT" where names.contains("uploadId"): return copy ? .uploadPartCopy : .uploadPart
+        case "PUT": return copy ? .copyObject : .putObject
         case "POST" where names.contains("uploads"): return .createMultipartUpload
         case "POST" where names.contains("uploadId"): return .completeMultipartUpload
         case "DELETE" where names.contains("uploadId"): return .abortMultipartUpload
