@@ -106,6 +106,45 @@ struct GatewayTests {
         }
     }
 
+    @Test func everyAuthenticationFailureHasItsCode() async throws {
+        try await LiveGateway.run { gateway in
+            let path = "/\(gateway.bucket)/k"
+            let skewed = try await gateway.send("GET", path, signedAt: Date().addingTimeInterval(-16 * 60))
+            #expect(errorCode(skewed.body) == "RequestTimeTooSkewed")
+            let wrongHash = try await gateway.send("PUT", path, body: Array("body".utf8), payloadHash: String(repeating: "0", count: 64))
+            #expect(errorCode(wrongHash.body) == "XAmzContentSHA256Mismatch")
+            #expect(try await gateway.providerObject("\(LiveGateway.folder)/k") == nil)
+            let malformed = try await gateway.send("GET", path, replacing: ("authorization", "AWS4-HMAC-SHA256 Credential=nothing"))
+            #expect(errorCode(malformed.body) == "AuthorizationHeaderMalformed")
+            let version2 = try await gateway.send("GET", path, replacing: ("authorization", "AWS \(gateway.writeKey.access):c2lnbmF0dXJl"))
+            #expect(errorCode(version2.body) == "InvalidRequest")
+            let anonymous = try await gateway.http.execute(
+                .init(url: "http://127.0.0.1:\(gateway.port)/\(gateway.bucket)/k"), timeout: .seconds(10)
+            )
+            #expect(anonymous.status.code == 403)
+            #expect(errorCode(Array(buffer: try await anonymous.body.collect(upTo: 1 << 20))) == "AccessDenied")
+        }
+    }
+
+    @Test func anotherProcesssRevocationAppliesWithinFiveSeconds() async throws {
+        try await LiveGateway.run { gateway in
+            #expect(try await gateway.send("GET", "/\(gateway.bucket)", query: [("list-type", "2")]).status == 200)
+            // Revoked in the database only, as another process would: nothing signals this one.
+            let store = SQLRepositoryStore(database: gateway.runtime.database)
+            #expect(try await store.revokeKey(id: gateway.writeKey.id, repositoryId: gateway.repository.id, now: Date()))
+            let revoked = ContinuousClock.now
+            var code: String?
+            while ContinuousClock.now - revoked < .seconds(8) {
+                code = errorCode(try await gateway.send("GET", "/\(gateway.bucket)", query: [("list-type", "2")]).body)
+                if code != nil { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let took = ContinuousClock.now - revoked
+            #expect(code == "InvalidAccessKeyId")
+            #expect(took < .seconds(5.5), "refused after \(took)")
+        }
+    }
+
     @Test func aRevokedKeyIsRefusedOnTheNextRequest() async throws {
         try await LiveGateway.run { gateway in
             #expect(try await gateway.send("GET", "/\(gateway.bucket)", query: [("list-type", "2")]).status == 200)

@@ -129,7 +129,8 @@ struct LiveGateway: Sendable {
     /// Sends a request to the gateway signed as an S3 client would sign it, with `key`.
     func send(
         _ method: String, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [], body: [UInt8] = [],
-        key: (access: String, secret: String)? = nil, signedBody: Bool = true
+        key: (access: String, secret: String)? = nil, signedBody: Bool = true, payloadHash: String? = nil, signedAt: Date = Date(),
+        replacing: (name: String, value: String)? = nil
     ) async throws -> (status: Int, headers: [(String, String)], body: [UInt8]) {
         let key = key ?? (self.writeKey.access, self.writeKey.secret)
         var request = SigV4Request(
@@ -138,8 +139,10 @@ struct LiveGateway: Sendable {
         )
         var digest = Checksummer(.sha256)
         digest.update(body)
-        request.payloadSHA256 = signedBody ? SigV4.hex(digest.digest()) : "UNSIGNED-PAYLOAD"
-        let signed = SigV4Signer.sign(request, accessKey: key.access, secret: SecretValue(key.secret), region: "us-east-1", date: Date())
+        request.payloadSHA256 = payloadHash ?? (signedBody ? SigV4.hex(digest.digest()) : "UNSIGNED-PAYLOAD")
+        var signed = SigV4Signer.sign(request, accessKey: key.access, secret: SecretValue(key.secret), region: "us-east-1", date: signedAt)
+        // A header changed after signing, as a broken or hostile client might send it.
+        if let replacing { signed = signed.map { $0.name == replacing.name ? (replacing.name, replacing.value) : $0 } }
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = .init(rawValue: method)
         for (name, value) in headers + signed.map({ ($0.name, $0.value) }) { outgoing.headers.add(name: name, value: value) }

@@ -43,4 +43,21 @@ struct SigV4SignerTests {
         #expect(SigV4.encode("a b+c/d~e_f.g-h") == "a%20b%2Bc%2Fd~e_f.g-h")
         #expect(SigV4.encode("/a b/ü", keepingSlashes: true) == "/a%20b/%C3%BC")
     }
+
+    @Test func timestampsMatchTheCalendarBothWays() throws {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        // From 1601 to 9999, every 997 days and 12,345 seconds.
+        for step in stride(from: Int64(-11_644_473_600), through: 253_402_300_799, by: 997 * 86_400 + 12_345) {
+            let date = Date(timeIntervalSince1970: TimeInterval(step))
+            let text = SigV4.timestamp(date)
+            #expect(text == formatter.string(from: date), "\(step)")
+            #expect(SigV4.date(fromTimestamp: text) == date, "\(text)")
+        }
+        for bad in ["20260231T000000Z", "20261301T000000Z", "20261128T240000Z", "20261128 123456Z", "2026112T123456Z", "20261128T123456"] {
+            #expect(SigV4.date(fromTimestamp: bad) == nil, "\(bad)")
+        }
+    }
 }

@@ -15,6 +15,7 @@ public struct ReceivedRequest: Sendable {
         self.path = path
         self.query = query
         self.headers = headers.map { ($0.name.lowercased(), $0.value) }
+        self.queryParameters = Self.parse(query)
     }
 
     /// A header's value (the values of a repeated one joined by commas), or nil.
@@ -24,13 +25,16 @@ public struct ReceivedRequest: Sendable {
     }
 
     /// The query's parameters, decoded, in the order sent; nil when the query cannot be decoded.
-    public var queryParameters: [(name: String, value: String)]? {
+    /// Read once: the signature check, the operation and its handler all ask for them.
+    public private(set) var queryParameters: [(name: String, value: String)]?
+
+    private static func parse(_ query: String) -> [(name: String, value: String)]? {
         var parameters: [(name: String, value: String)] = []
-        for pair in self.query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = PercentDecoding.decode(parts[0]), let value = PercentDecoding.decode(parts.count > 1 ? parts[1] : "") else {
-                return nil
-            }
+        for pair in query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
+            let name = equals.map { pair[..<$0] } ?? pair[...]
+            let value = equals.map { pair[pair.index(after: $0)...] } ?? pair[pair.endIndex...]
+            guard let name = PercentDecoding.decode(bytes: name), let value = PercentDecoding.decode(bytes: value) else { return nil }
             parameters.append((name, value))
         }
         return parameters
@@ -45,10 +49,13 @@ public struct ReceivedRequest: Sendable {
 /// Percent-decoding as S3 reads paths and queries: `%XX` is a byte, everything else itself
 /// (`+` stays `+`; clients that mean a space send `%20`).
 enum PercentDecoding {
-    static func decode(_ text: some StringProtocol) -> String? {
+    static func decode(_ text: some StringProtocol) -> String? { Self.decode(bytes: text.utf8) }
+
+    static func decode(bytes text: some Collection<UInt8>) -> String? {
+        guard text.contains(UInt8(ascii: "%")) else { return String(validating: text, as: UTF8.self) }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
+        bytes.reserveCapacity(text.count)
+        var iterator = text.makeIterator()
         while let byte = iterator.next() {
             guard byte == UInt8(ascii: "%") else {
                 bytes.append(byte)
