@@ -67,6 +67,14 @@ struct GatewayTests {
             let token = try #require(Self.values("NextContinuationToken", paged.body).first)
             let next = try await gateway.send("GET", "/\(gateway.bucket)", query: [("list-type", "2"), ("continuation-token", token)])
             #expect(Self.keys(next.body) == ["b/3.txt", "top.txt"], "\(next.body.text)")
+            // The unversioned view of versions: each object once, version "null", inside the folder.
+            let versions = try await gateway.send("GET", "/\(gateway.bucket)", query: [("versions", ""), ("max-keys", "3")])
+            #expect(versions.status == 200, "\(versions.body.text)")
+            #expect(Self.keys(versions.body) == ["a/1.txt", "a/2.txt", "b/3.txt"])
+            #expect(Self.values("VersionId", versions.body) == ["null", "null", "null"])
+            #expect(Self.values("NextKeyMarker", versions.body) == ["b/3.txt"])
+            let rest = try await gateway.send("GET", "/\(gateway.bucket)", query: [("versions", ""), ("key-marker", "b/3.txt")])
+            #expect(Self.keys(rest.body) == ["top.txt"])
             let outside = try await gateway.send("GET", "/\(gateway.bucket)/../outside.txt")
             #expect(outside.status == 404 || outside.status == 400, "\(outside.body.text)")
         }

@@ -110,6 +110,10 @@ def run_boto3(gateway):
     expect(listed_v1 == sorted(keys), f"list_objects shows {listed_v1}")
     grouped = s3.list_objects_v2(Bucket=bucket, Delimiter="/")
     expect([p["Prefix"] for p in grouped.get("CommonPrefixes", [])] == ["dir/", "ünïcødé/"], f"common prefixes {grouped.get('CommonPrefixes')}")
+    versions = s3.list_object_versions(Bucket=bucket)
+    expect(sorted(v["Key"] for v in versions["Versions"]) == sorted(keys) and {v["VersionId"] for v in versions["Versions"]} == {"null"},
+           f"list_object_versions shows {versions.get('Versions')}")
+    checks += 1
     pages = list(s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, PaginationConfig={"PageSize": 2}))
     expect(sum(len(p.get("Contents", [])) for p in pages) == len(keys) and len(pages) == 4, f"{len(pages)} pages")
     checks += 5

@@ -116,7 +116,9 @@ struct GatewayHandler: Sendable {
         case .deleteBucket:
             throw S3Error.accessDenied("Buckets are managed through Cistern's management API")
         case .listObjects(let version):
-            return try await self.list(version: version, name: name, route: route, query: call.query)
+            return try await self.list(version == 2 ? .version2 : .version1, name: name, route: route, query: call.query)
+        case .listObjectVersions:
+            return try await self.list(.versions, name: name, route: route, query: call.query)
         case .getObject, .headObject:
             return try await self.read(call, route: route)
         case .putObject:
@@ -167,8 +169,12 @@ struct GatewayHandler: Sendable {
         return .xml(writer)
     }
 
-    private func list(version: Int, name: String, route: MemberRoute, query: [(name: String, value: String)]) async throws -> GatewayResponse {
-        let listing = try Listing(version: version, member: route.member, bucketName: name, query: query)
+    private func list(
+        _ kind: Listing.Kind, name: String, route: MemberRoute, query: [(name: String, value: String)]
+    ) async throws
+        -> GatewayResponse
+    {
+        let listing = try Listing(kind, member: route.member, bucketName: name, query: query)
         let upstream = try await self.upstream("GET", route, key: nil, query: listing.upstreamQuery, headers: [])
         try await Self.requireSuccess(upstream)
         let document = try await upstream.body.collect(upTo: Self.maximumDocument)

@@ -8,6 +8,8 @@ enum S3Operation: Equatable, Sendable {
     /// GetBucketVersioning: the buckets a repository serves are not versioned through it.
     case getBucketVersioning
     case listObjects(version: Int)
+    /// ListObjectVersions, as an unversioned view.
+    case listObjectVersions
     case createBucket
     case deleteBucket
     case deleteObjects
@@ -29,7 +31,8 @@ enum S3Operation: Equatable, Sendable {
     /// The least key access that may perform it.
     var requiredAccess: RepositoryAccess {
         switch self {
-        case .listBuckets, .headBucket, .getBucketLocation, .getBucketVersioning, .listObjects, .getObject, .headObject, .listParts,
+        case .listBuckets, .headBucket, .getBucketLocation, .getBucketVersioning, .listObjects, .listObjectVersions, .getObject, .headObject,
+            .listParts,
             .listMultipartUploads,
             .notImplemented:
             .read
@@ -44,7 +47,7 @@ enum S3Operation: Equatable, Sendable {
     static let unservedSubResources = [
         "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging", "metrics",
         "notification", "object-lock", "ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication", "requestPayment",
-        "restore", "retention", "select", "tagging", "torrent", "versioning", "website", "accelerate", "attributes", "versions",
+        "restore", "retention", "select", "tagging", "torrent", "versioning", "website", "accelerate", "attributes",
     ]
 
     init(method: String, bucket: String?, key: String?, query: [(name: String, value: String)], request: ReceivedRequest) {
@@ -68,6 +71,7 @@ enum S3Operation: Equatable, Sendable {
         switch method {
         case "GET" where names.contains("location"): self = .getBucketLocation
         case "GET" where names.contains("uploads"): self = .listMultipartUploads
+        case "GET" where names.contains("versions"): self = .listObjectVersions
         case "GET": self = .listObjects(version: query.first { $0.name == "list-type" }?.value == "2" ? 2 : 1)
         case "HEAD": self = .headBucket
         case "PUT": self = .createBucket
