@@ -94,16 +94,16 @@ public enum SigV4 {
         return String(decoding: result, as: UTF8.self)
     }
 
-    /// `20261128T123456Z`. Plain arithmetic on the proleptic Gregorian calendar: every request is
-    /// stamped (and every signed one read) this way, and Foundation's calendar showed in profiles.
+    /// `20261128T123456Z`. Plain arithmetic (`CivilDate`): every request is stamped, and every signed
+    /// one read, this way.
     public static func timestamp(_ date: Date) -> String {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let second = seconds - days * 86_400
-        let (year, month, day) = Self.civil(daysSince1970: days)
+        let (year, month, day) = CivilDate.date(daysSince1970: days)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let yearText = year >= 1000 ? "\(year)" : String(repeating: "0", count: 4 - "\(max(year, 0))".count) + "\(max(year, 0))"
-        return "\(yearText)\(two(month))\(two(day))T\(two(second / 3600))\(two(second % 3600 / 60))\(two(second % 60))Z"
+        return "\(yearText)\(two(Int64(month)))\(two(Int64(day)))T\(two(second / 3600))\(two(second % 3600 / 60))\(two(second % 60))Z"
     }
 
     /// The instant of a `20261128T123456Z` timestamp; nil for anything else.
@@ -121,33 +121,10 @@ public enum SigV4 {
         guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8), let hour = number(9..<11),
             let minute = number(11..<13), let second = number(13..<15), (1...12).contains(month), hour < 24, minute < 60, second < 60
         else { return nil }
-        let days = Self.days(year: year, month: month, day: day)
+        let days = CivilDate.days(year: year, month: Int(month), day: Int(day))
         // A day past the month's end (20260231) comes back as another date: refuse it.
-        guard Self.civil(daysSince1970: days) == (year, month, day) else { return nil }
+        guard CivilDate.date(daysSince1970: days) == (year, Int(month), Int(day)) else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3600 + minute * 60 + second))
-    }
-
-    /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The civil date of a day since 1970-01-01 (Howard Hinnant's algorithm).
-    static func civil(daysSince1970 days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// Header values are signed trimmed, with runs of spaces collapsed to one.

@@ -48,18 +48,6 @@ struct JSONWriterTests {
             #expect(String(buffer: written) == String(decoding: expected, as: UTF8.self))
         }
     }
-
-    @Test func civilDatesMatchTheCalendar() {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        // From 1600 (Foundation's calendar is Julian before 1582) to 9999.
-        for days in stride(from: Int64(-135_140), through: 2_932_896, by: 997) {
-            let date = Date(timeIntervalSince1970: Double(days) * 86_400)
-            let parts = calendar.dateComponents([.year, .month, .day], from: date)
-            let civil = JSONWriter.civil(daysSince1970: days)
-            #expect(civil.year == Int64(parts.year!) && civil.month == parts.month! && civil.day == parts.day!, "day \(days)")
-        }
-    }
 }
 
 /// A value of the yardstick: what `JSONBody.encoder()` writes for a string, an instant or a null.

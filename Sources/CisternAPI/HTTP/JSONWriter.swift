@@ -84,7 +84,7 @@ struct JSONWriter {
         let seconds = Int64(value.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = Int(seconds - days * 86_400)
-        let (year, month, day) = Self.civil(daysSince1970: days)
+        let (year, month, day) = CivilDate.date(daysSince1970: days)
         self.bytes.append(UInt8(ascii: "\""))
         self.digits(Int(year), 4)
         self.bytes.append(UInt8(ascii: "-"))
@@ -128,17 +128,4 @@ struct JSONWriter {
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// Year, month, day of a day count since 1970-01-01 (H. Hinnant's civil-from-days).
-    static func civil(daysSince1970: Int64) -> (year: Int64, month: Int, day: Int) {
-        let z = daysSince1970 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = Int(dayOfYear - (153 * monthIndex + 2) / 5 + 1)
-        let month = Int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9)
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 }
