@@ -45,8 +45,7 @@ extension GatewayHandler {
         if checks.length <= Self.partSize {
             // Read and checked first, like a small PutObject: a provider may keep a part cut short.
             var pieces = checked.makeAsyncIterator()
-            let whole = try await Self.collect(upTo: checks.length, from: &pieces)
-            guard try await pieces.next() == nil else { throw S3Error.incompleteBody("The body is longer than its declared length") }
+            let whole = try await Self.collectRest(checks.length, from: &pieces)
             headers.removeAll { $0.0 == "content-md5" }
             headers.append(("content-md5", Self.md5(whole)))
             upstream = try await self.upstream("PUT", route, key: call.key, query: query, headers: headers, body: .bytes(whole))
@@ -252,9 +251,7 @@ extension GatewayHandler {
             throw S3Error("MaxMessageLengthExceeded", "Your request was too big.", status: 400)
         }
         var pieces = CheckedBody(source: body, checks: checks).makeAsyncIterator()
-        let document = try await Self.collect(upTo: checks.length, from: &pieces)
-        guard try await pieces.next() == nil else { throw S3Error.incompleteBody("The body is longer than its declared length") }
-        return document
+        return try await Self.collectRest(checks.length, from: &pieces)
     }
 
     /// The XML document of a provider's successful answer (S3 may report a failure inside a 200).

@@ -233,8 +233,7 @@ struct GatewayHandler: Sendable {
         var pieces = CheckedBody(source: body, checks: checks).makeAsyncIterator()
         let upstream: HTTPClientResponse
         if checks.length <= Self.partSize {
-            let whole = try await Self.collect(upTo: checks.length, from: &pieces)
-            guard try await pieces.next() == nil else { throw S3Error.incompleteBody("The body is longer than its declared length") }
+            let whole = try await Self.collectRest(checks.length, from: &pieces)
             headers.removeAll { $0.0 == "content-md5" }
             headers.append(("content-md5", Self.md5(whole)))
             upstream = try await self.upstream("PUT", route, key: call.key, headers: headers, body: .bytes(whole))
@@ -265,10 +264,10 @@ struct GatewayHandler: Sendable {
         _ call: Call, route: MemberRoute, headers: [(String, String)], length: Int,
         pieces: inout CheckedBody<RequestBody>.Iterator
     ) async throws -> HTTPClientResponse {
-        let created = try await self.upstream("POST", route, key: call.key, query: [("uploads", "")], headers: headers)
-        try await Self.requireSuccess(created)
-        let answer = XMLNode.parse(Array(buffer: try await created.body.collect(upTo: Self.maximumDocument)))
-        guard let uploadId = answer?.value("UploadId"), !uploadId.isEmpty else {
+        let answer = try await Self.document(
+            try await self.upstream("POST", route, key: call.key, query: [("uploads", "")], headers: headers)
+        )
+        guard let uploadId = answer.value("UploadId"), !uploadId.isEmpty else {
             throw S3Error("ServiceUnavailable", "The bucket's provider did not start the upload. Please try again.", status: 503)
         }
         do {
@@ -277,11 +276,11 @@ struct GatewayHandler: Sendable {
             var etags: [String] = []
             var sent = 0
             while sent < length {
-                let part = try await Self.collect(upTo: min(partSize, length - sent), from: &pieces)
+                let count = min(partSize, length - sent)
+                let part =
+                    sent + count == length
+                    ? try await Self.collectRest(count, from: &pieces) : try await Self.collect(upTo: count, from: &pieces)
                 sent += part.readableBytes
-                if sent == length {
-                    guard try await pieces.next() == nil else { throw S3Error.incompleteBody("The body is longer than its declared length") }
-                }
                 let query = [("partNumber", String(etags.count + 1)), ("uploadId", uploadId)]
                 let uploaded = try await self.upstream(
                     "PUT", route, key: call.key, query: query, headers: [("content-md5", Self.md5(part))], body: .bytes(part)
@@ -332,6 +331,14 @@ struct GatewayHandler: Sendable {
             }
         }
         return buffer
+    }
+
+    /// The last `count` bytes of the body, as one buffer: the body must end there, and by then
+    /// every check has passed.
+    static func collectRest(_ count: Int, from pieces: inout CheckedBody<RequestBody>.Iterator) async throws -> ByteBuffer {
+        let rest = try await Self.collect(upTo: count, from: &pieces)
+        guard try await pieces.next() == nil else { throw S3Error.incompleteBody("The body is longer than its declared length") }
+        return rest
     }
 
     static func md5(_ buffer: ByteBuffer) -> String {
