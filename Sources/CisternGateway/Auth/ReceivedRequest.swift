@@ -4,9 +4,9 @@ import CisternCore
 public struct ReceivedRequest: Sendable {
     public var method: String
     /// The path as sent, still percent-encoded (`/bucket/a%20file`).
-    public var path: String
+    public var path: String { didSet { self.decodedPath = PercentDecoding.decode(self.path) } }
     /// The query as sent, without `?`, still percent-encoded.
-    public var query: String
+    public var query: String { didSet { self.queryParameters = Self.parse(self.query) } }
     /// The headers, names lowercased; a repeated header appears once per value.
     public var headers: [(name: String, value: String)]
 
@@ -15,8 +15,13 @@ public struct ReceivedRequest: Sendable {
         self.path = path
         self.query = query
         self.headers = headers.map { ($0.name.lowercased(), $0.value) }
+        self.decodedPath = PercentDecoding.decode(path)
         self.queryParameters = Self.parse(query)
     }
+
+    /// The path, decoded; nil when it cannot be. Decoded once (and again when `path` changes):
+    /// the signature check and the routing both need it.
+    public private(set) var decodedPath: String?
 
     /// A header's value (the values of a repeated one joined by commas), or nil.
     public func header(_ name: String) -> String? {
@@ -25,7 +30,8 @@ public struct ReceivedRequest: Sendable {
     }
 
     /// The query's parameters, decoded, in the order sent; nil when the query cannot be decoded.
-    /// Read once: the signature check, the operation and its handler all ask for them.
+    /// Parsed once (and again when `query` changes): the signature check, the operation and its
+    /// handler all ask for them.
     public private(set) var queryParameters: [(name: String, value: String)]?
 
     private static func parse(_ query: String) -> [(name: String, value: String)]? {

@@ -50,8 +50,9 @@ public struct SignatureClaim: Sendable {
 
     public var form: Form
     public var accessKey: String
-    /// Version 4: the request's time, its scope, the signed headers and the signature.
+    /// Version 4: the request's time (as signed, and read), its scope, the signed headers and the signature.
     var timestamp = ""
+    var signedAt = Date(timeIntervalSince1970: 0)
     var scope = SigV4.Scope(day: "", region: "", service: "")
     var signedHeaders: [String] = []
     var signature: String
@@ -152,7 +153,7 @@ public enum SigV4Verifier {
             form: .header, credential: credential, timestamp: timestamp, signedHeaders: signedHeaders, signature: signature, payload: payload,
             malformed: S3Error.authorizationHeaderMalformed
         )
-        try Self.requireTime(claim.timestamp, within: Self.allowedSkew, of: now)
+        guard abs(claim.signedAt.timeIntervalSince(now)) <= Self.allowedSkew else { throw S3Error.requestTimeTooSkewed }
         return claim
     }
 
@@ -184,9 +185,8 @@ public enum SigV4Verifier {
             signedHeaders: try parameter("X-Amz-SignedHeaders"), signature: try parameter("X-Amz-Signature"), payload: payload,
             malformed: S3Error.authorizationQueryParametersError
         )
-        let signedAt = SigV4.date(fromTimestamp: claim.timestamp)!
-        if signedAt.timeIntervalSince(now) > Self.allowedSkew { throw S3Error.accessDenied("Request is not valid yet") }
-        if now.timeIntervalSince(signedAt) > TimeInterval(expires) { throw S3Error.accessDenied("Request has expired") }
+        if claim.signedAt.timeIntervalSince(now) > Self.allowedSkew { throw S3Error.accessDenied("Request is not valid yet") }
+        if now.timeIntervalSince(claim.signedAt) > TimeInterval(expires) { throw S3Error.accessDenied("Request has expired") }
         return claim
     }
 
@@ -199,7 +199,7 @@ public enum SigV4Verifier {
             throw malformed("The credential is malformed; expecting \"<key>/<YYYYMMDD>/<region>/s3/aws4_request\"")
         }
         guard parts[3] == "s3" else { throw malformed("The credential's service must be s3, not '\(parts[3])'") }
-        guard SigV4.date(fromTimestamp: timestamp) != nil else {
+        guard let signedAt = SigV4.date(fromTimestamp: timestamp) else {
             throw malformed("The request time must be of the form YYYYMMDD'T'HHMMSS'Z', not '\(timestamp)'")
         }
         guard parts[1] == String(timestamp.prefix(8)) else {
@@ -210,21 +210,16 @@ public enum SigV4Verifier {
         guard headers == headers.map({ $0.lowercased() }) else { throw malformed("The signed headers must be lowercase") }
         guard signature.utf8.count == 64 else { throw malformed("The signature must be 64 hex digits") }
         return SignatureClaim(
-            form: form, accessKey: parts[0], timestamp: timestamp, scope: SigV4.Scope(day: parts[1], region: parts[2], service: parts[3]),
+            form: form, accessKey: parts[0], timestamp: timestamp, signedAt: signedAt,
+            scope: SigV4.Scope(day: parts[1], region: parts[2], service: parts[3]),
             signedHeaders: headers, signature: signature, payload: payload
         )
-    }
-
-    private static func requireTime(_ timestamp: String, within skew: TimeInterval, of now: Date) throws(S3Error) {
-        guard let date = SigV4.date(fromTimestamp: timestamp), abs(date.timeIntervalSince(now)) <= skew else {
-            throw S3Error.requestTimeTooSkewed
-        }
     }
 
     /// The canonical request of a version 4 claim: the path and query decoded and encoded again,
     /// the presigned signature itself left out, the signed headers as received.
     private static func canonicalRequest(_ claim: SignatureClaim, _ request: ReceivedRequest) throws(S3Error) -> String {
-        guard let path = PercentDecoding.decode(request.path), var query = request.queryParameters else {
+        guard let path = request.decodedPath, var query = request.queryParameters else {
             throw S3Error.signatureDoesNotMatch
         }
         if claim.form == .presignedV4 { query.removeAll { $0.name == "X-Amz-Signature" } }

@@ -62,7 +62,7 @@ struct GatewayHandler: Sendable {
         guard let credential = try await self.credentials.credential(claim.accessKey) else { throw S3Error.invalidAccessKeyId }
         let signature = try SigV4Verifier.verify(claim, of: request, secret: credential.secret)
         guard !credential.repository.disabled else { throw S3Error.accessDenied("The repository is disabled") }
-        guard let path = PercentDecoding.decode(request.path), let query = request.queryParameters else {
+        guard let path = request.decodedPath, let query = request.queryParameters else {
             throw S3Error("InvalidURI", "Couldn't parse the specified URI.", status: 400)
         }
         let parts = path.dropFirst().split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
