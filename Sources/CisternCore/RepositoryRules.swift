@@ -102,16 +102,7 @@ public enum RepositoryRules {
             if masters == 0 { return fail(.mirrorMasterMissing, "A MIRROR repository needs exactly one master bucket") }
             if masters > 1 { return fail(.mirrorMasterCountInvalid, "A MIRROR repository has exactly one master bucket, not \(masters)") }
         }
-        // The gateway finds a member by its provider bucket name, so no two members may share one
-        // (a bucket whose name the facts lack is known by its id).
-        var names = Set<String>()
-        for member in members {
-            let name = facts.bucketNames[member.bucketId] ?? member.bucketId.canonical
-            if !names.insert(name).inserted {
-                return fail(
-                    .normalFolderAlreadyUsed, "Two members are the provider bucket '\(name)': a repository's members need distinct bucket names")
-            }
-        }
+        if let error = Self.repeatedBucketName(members, names: facts.bucketNames, repoId: repoId) { return error }
         if facts.nameTaken { return fail(.nameAlreadyUsed, "Another repository of the organization has this name") }
         if facts.currentMembers == nil, let limit = facts.repositoryLimit, facts.repositoryCount >= limit {
             return fail(.quotaExceeded, "Repository quota reached: an organization may hold at most \(limit) repositories")
@@ -143,6 +134,23 @@ public enum RepositoryRules {
             }
             if let kept = current.first(where: { !newBuckets.contains($0.bucketId) && facts.nonEmptyFolders.contains($0) }) {
                 return fail(.normalFolderCannotBeDeleted, "Folder '\(kept.folder)' still holds objects; empty it before removing it")
+            }
+        }
+        return nil
+    }
+
+    /// The error for two members with one provider bucket name, or nil when their names differ.
+    /// The gateway finds a member by that name, so no two members may share one; a bucket whose
+    /// name `names` lacks is known by its id. The rules and the store both ask this.
+    public static func repeatedBucketName(_ members: [RepositoryMember], names: [UUID: String], repoId: UUID?) -> CisternError? {
+        var seen = Set<String>()
+        for member in members {
+            let name = names[member.bucketId] ?? member.bucketId.canonical
+            if !seen.insert(name).inserted {
+                return .repository(
+                    .normalFolderAlreadyUsed, "Two members are the provider bucket '\(name)': a repository's members need distinct bucket names",
+                    repoId: repoId
+                )
             }
         }
         return nil

@@ -284,16 +284,7 @@ public struct SQLRepositoryStore: RepositoryStore {
         for row in try await sql.raw("SELECT id, bucket FROM buckets WHERE id IN (\(binds: repository.members.map(\.bucketId.canonical)))").all() {
             nameOf[try row.uuid("id")] = try row.decode(column: "bucket", as: String.self)
         }
-        var seen = Set<String>()
-        for member in repository.members {
-            let name = nameOf[member.bucketId] ?? member.bucketId.canonical
-            guard seen.insert(name).inserted else {
-                throw CisternError.repository(
-                    .normalFolderAlreadyUsed, "Two members are the provider bucket '\(name)': a repository's members need distinct bucket names",
-                    repoId: repository.id
-                )
-            }
-        }
+        if let error = RepositoryRules.repeatedBucketName(repository.members, names: nameOf, repoId: repository.id) { throw error }
     }
 
     static func requireNoOverlap(_ member: RepositoryMember, of repository: Repository, _ sql: any SQLDatabase) async throws {
