@@ -226,24 +226,28 @@ struct RepositoryTests {
         }
     }
 
+    /// Sends every body to `POST /repo` at once; each answer's status and error code.
+    static func createAtOnce(_ api: APIClient, token: String, bodies: [[String: any Sendable]]) async throws -> [(Int, String?)] {
+        try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            for body in bodies {
+                group.addTask {
+                    let response = try await api.request(.post, "/repo", json: body, token: token)
+                    return (Int(response.status.code), response["error_code"] as? String)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
     @Test func concurrentMirrorClaimsOnOneBucketHaveExactlyOneWinner() async throws {
         try await TestApp { $0.validateBuckets = false }.run { api in
             let (world, buckets) = try await World.build(api, buckets: 1)
             let owner = world.tokens[.owner]!
-            let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
-                for attempt in 0..<24 {
-                    group.addTask {
-                        let response = try await api.request(
-                            .post, "/repo",
-                            json: Self.body(
-                                "MIRROR", [["bucketId": buckets[0], "master": true]], workspace: world.projectId, name: "race-\(attempt)"),
-                            token: owner
-                        )
-                        return (Int(response.status.code), response["error_code"] as? String)
-                    }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
+            let statuses = try await Self.createAtOnce(
+                api, token: owner,
+                bodies: (0..<24).map { attempt in
+                    Self.body("MIRROR", [["bucketId": buckets[0], "master": true]], workspace: world.projectId, name: "race-\(attempt)")
+                })
             #expect(statuses.filter { $0.0 == 200 }.count == 1)
             #expect(statuses.filter { $0.0 == 409 && $0.1 == "MIRROR_UNIT_ALREADY_IN_OTHER_REPO" }.count == 23, "\(statuses)")
             #expect(try await api.availableIds(owner).isEmpty)
@@ -257,21 +261,12 @@ struct RepositoryTests {
             let (world, buckets) = try await World.build(api, buckets: 1)
             let owner = world.tokens[.owner]!
             // "a", "a/a", "a/a/a", ...: each holds or lies inside every other, so one may stand.
-            let outcomes = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
-                for depth in 1...16 {
-                    group.addTask {
-                        let folder = Array(repeating: "a", count: depth).joined(separator: "/")
-                        let response = try await api.request(
-                            .post, "/repo",
-                            json: Self.body(
-                                "NORMAL", [["bucketId": buckets[0], "folder": folder]], workspace: world.projectId, name: "nest-\(depth)"),
-                            token: owner
-                        )
-                        return (Int(response.status.code), response["error_code"] as? String)
-                    }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
+            let outcomes = try await Self.createAtOnce(
+                api, token: owner,
+                bodies: (1...16).map { depth in
+                    let folder = Array(repeating: "a", count: depth).joined(separator: "/")
+                    return Self.body("NORMAL", [["bucketId": buckets[0], "folder": folder]], workspace: world.projectId, name: "nest-\(depth)")
+                })
             #expect(outcomes.filter { $0.0 == 200 }.count == 1, "\(outcomes)")
             #expect(outcomes.filter { $0 == (409, "NORMAL_UNIT_FOLDER_ALREADY_USED") }.count == 15, "\(outcomes)")
         }
