@@ -45,10 +45,7 @@ extension GatewayHandler {
         if checks.length <= Self.partSize {
             // Read and checked first, like a small PutObject: a provider may keep a part cut short.
             var pieces = checked.makeAsyncIterator()
-            let whole = try await Self.collectRest(checks.length, from: &pieces)
-            headers.removeAll { $0.0 == "content-md5" }
-            headers.append(("content-md5", Self.md5(whole)))
-            upstream = try await self.upstream("PUT", route, key: call.key, query: query, headers: headers, body: .bytes(whole))
+            upstream = try await self.sendWhole("PUT", route, key: call.key, query: query, headers: headers, length: checks.length, pieces: &pieces)
         } else {
             // A large part streams, its last piece held back until every check has passed.
             headers.append(("content-length", String(checks.length)))
@@ -60,10 +57,7 @@ extension GatewayHandler {
                 throw checked.failure.value ?? error
             }
         }
-        try await Self.requireSuccess(upstream)
-        var response = GatewayResponse(status: .ok)
-        Self.pass(upstream.headers, into: &response) { $0 == "etag" || $0.hasPrefix("x-amz-checksum-") }
-        return response
+        return try await Self.stored(upstream)
     }
 
     func completeMultipartUpload(_ call: Call, route: MemberRoute, name: String, body: RequestBody) async throws -> GatewayResponse {

@@ -233,14 +233,29 @@ struct GatewayHandler: Sendable {
         var pieces = CheckedBody(source: body, checks: checks).makeAsyncIterator()
         let upstream: HTTPClientResponse
         if checks.length <= Self.partSize {
-            let whole = try await Self.collectRest(checks.length, from: &pieces)
-            headers.removeAll { $0.0 == "content-md5" }
-            headers.append(("content-md5", Self.md5(whole)))
-            upstream = try await self.upstream("PUT", route, key: call.key, headers: headers, body: .bytes(whole))
+            upstream = try await self.sendWhole("PUT", route, key: call.key, headers: headers, length: checks.length, pieces: &pieces)
         } else {
             headers.removeAll { $0.0 == "content-md5" || $0.0.hasPrefix("x-amz-checksum-") }
             upstream = try await self.writeInParts(call, route: route, headers: headers, length: checks.length, pieces: &pieces)
         }
+        return try await Self.stored(upstream)
+    }
+
+    /// Reads the rest of a checked body (`length` bytes) and sends it in one request carrying its
+    /// Content-MD5, so the provider checks the transfer too.
+    func sendWhole(
+        _ method: String, _ route: MemberRoute, key: String?, query: [(String, String)] = [], headers: [(String, String)], length: Int,
+        pieces: inout CheckedBody<RequestBody>.Iterator
+    ) async throws -> HTTPClientResponse {
+        let whole = try await Self.collectRest(length, from: &pieces)
+        var headers = headers
+        headers.removeAll { $0.0 == "content-md5" }
+        headers.append(("content-md5", Self.md5(whole)))
+        return try await self.upstream(method, route, key: key, query: query, headers: headers, body: .bytes(whole))
+    }
+
+    /// The answer to a write the provider took (PutObject, UploadPart): its ETag and checksums.
+    static func stored(_ upstream: HTTPClientResponse) async throws -> GatewayResponse {
         try await Self.requireSuccess(upstream)
         var response = GatewayResponse(status: .ok)
         Self.pass(upstream.headers, into: &response) { $0 == "etag" || $0.hasPrefix("x-amz-checksum-") }
