@@ -59,6 +59,10 @@ public struct CisternConfiguration: Sendable {
     /// speaks HTTPS.
     public var gatewayTLSCertificate: String?
     public var gatewayTLSKey: String?
+    /// How the repairer of MIRROR repositories retries and leases its work.
+    public var replication = ReplicationPolicy()
+    /// Seconds a mirror's share of one write may take before it is cut loose and repaired later.
+    public var mirrorTimeout = 60
 
     public init() {}
 
@@ -151,6 +155,18 @@ public struct CisternConfiguration: Sendable {
         Setting(flag: "gateway-host") { $0.gatewayHost = $1 },
         Setting(flag: "gateway-port") { config, value throws(ConfigurationError) in
             config.gatewayPort = try parse(value, as: "gateway-port", range: 0...65535)
+        },
+        Setting(flag: "mirror-timeout") { config, value throws(ConfigurationError) in
+            config.mirrorTimeout = try parse(value, as: "mirror-timeout", range: 1...86_400)
+        },
+        Setting(flag: "repair-attempts") { config, value throws(ConfigurationError) in
+            config.replication.maximumAttempts = try parse(value, as: "repair-attempts", range: 1...1000)
+        },
+        Setting(flag: "repair-backoff-max") { config, value throws(ConfigurationError) in
+            config.replication.maximumBackoff = .seconds(try parse(value, as: "repair-backoff-max", range: 1...86_400))
+        },
+        Setting(flag: "repair-lease") { config, value throws(ConfigurationError) in
+            config.replication.lease = .seconds(try parse(value, as: "repair-lease", range: 1...86_400))
         },
         Setting(flag: "gateway-tls-cert") { $0.gatewayTLSCertificate = $1 },
         Setting(flag: "gateway-tls-key") { $0.gatewayTLSKey = $1 },

@@ -234,5 +234,59 @@ extension Migration {
                 """
             ]
         ),
+        Migration(
+            version: 6,
+            name: "mirror replication",
+            statements: [
+                // One row per (repository, mirror, key) that a write made uneven; a repairer claims
+                // a due row by setting `lease_until` in its transaction, so one process works on it.
+                """
+                CREATE TABLE replication_items (
+                    id TEXT PRIMARY KEY,
+                    repository_id TEXT NOT NULL REFERENCES repositories (id),
+                    bucket_id TEXT NOT NULL REFERENCES buckets (id),
+                    object_key TEXT NOT NULL,
+                    operation TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    generation INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at BIGINT NOT NULL,
+                    lease_until BIGINT,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX replication_items_key ON replication_items (repository_id, bucket_id, object_key)",
+                "CREATE INDEX replication_items_due ON replication_items (next_attempt_at) WHERE state = 'PENDING'",
+                "CREATE INDEX replication_items_by_state ON replication_items (repository_id, state, updated_at)",
+                "CREATE INDEX replication_items_by_key ON replication_items (repository_id, object_key)",
+                // Listings of a master that queue its objects for a new mirror, resumable from `marker`.
+                """
+                CREATE TABLE replication_backfills (
+                    id TEXT PRIMARY KEY,
+                    repository_id TEXT NOT NULL REFERENCES repositories (id),
+                    bucket_id TEXT NOT NULL REFERENCES buckets (id),
+                    marker TEXT NOT NULL DEFAULT '',
+                    listed INTEGER NOT NULL DEFAULT 0,
+                    done BOOLEAN NOT NULL DEFAULT FALSE,
+                    next_attempt_at BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                // A client's multipart upload on a MIRROR repository: the master's upload id (the
+                // one the client sees) and each mirror's.
+                """
+                CREATE TABLE mirror_uploads (
+                    upload_id TEXT NOT NULL,
+                    repository_id TEXT NOT NULL REFERENCES repositories (id),
+                    object_key TEXT NOT NULL,
+                    bucket_id TEXT NOT NULL REFERENCES buckets (id),
+                    member_upload_id TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (repository_id, upload_id, bucket_id)
+                )
+                """,
+            ]
+        ),
     ]
 }

@@ -83,6 +83,7 @@ public struct SQLRepositoryStore: RepositoryStore {
                     """
                 ).run()
                 try await self.claim(repository, at: repository.createdAt, sql)
+                try await Self.startReplication(repository, before: [], at: repository.createdAt, sql)
             }
         }
     }
@@ -117,13 +118,20 @@ public struct SQLRepositoryStore: RepositoryStore {
                 ).first()
                 guard live != nil else { throw CisternError.repository(.notFound, "Repository not found", repoId: repository.id) }
                 // Release under the mode the database holds first, then take the new shape.
-                if fields.contains(.members) { try await Self.release(repositoryId: repository.id, at: now, sql) }
+                var before: [RepositoryMember] = []
+                if fields.contains(.members) {
+                    before = try await Self.members(of: [repository.id], sql)[repository.id] ?? []
+                    try await Self.release(repositoryId: repository.id, at: now, sql)
+                }
                 if !assignments.isEmpty {
                     try await sql.raw(
                         "UPDATE repositories SET \(assignments.joined(separator: ", ")) WHERE id = \(bind: repository.id.canonical)"
                     ).run()
                 }
-                if fields.contains(.members) { try await self.claim(repository, at: now, sql) }
+                if fields.contains(.members) {
+                    try await self.claim(repository, at: now, sql)
+                    try await Self.startReplication(repository, before: before, at: now, sql)
+                }
             }
         }
     }
@@ -138,6 +146,7 @@ public struct SQLRepositoryStore: RepositoryStore {
             ).first()
             guard deleted != nil else { throw CisternError.repository(.notFound, "Repository not found", repoId: id) }
             try await Self.release(repositoryId: id, at: now, sql)
+            try await Self.dropReplication(repositoryId: id, keeping: [], sql)
             try await sql.raw(
                 """
                 UPDATE repository_keys SET revoked_at = \(bind: now.millisecondsSince1970)
@@ -275,6 +284,36 @@ public struct SQLRepositoryStore: RepositoryStore {
                     .normalFolderAlreadyUsed, "Folder '\(member.folder)' of this bucket is used by another repository", repoId: repository.id
                 )
             }
+        }
+    }
+
+    // MARK: Replication
+
+    /// Keeps a MIRROR repository's repair queue in step with its shape, inside the writing
+    /// transaction: every mirror that is new (or whose master is new) gets a backfill of the
+    /// master's objects, and the queue forgets buckets that are no longer mirrors.
+    static func startReplication(_ repository: Repository, before: [RepositoryMember], at now: Date, _ sql: any SQLDatabase) async throws {
+        let master = repository.mode == .mirror ? repository.members.first(where: \.isMaster) : nil
+        let mirrors = master == nil ? [] : repository.members.filter { !$0.isMaster }.map(\.bucketId)
+        try await Self.dropReplication(repositoryId: repository.id, keeping: mirrors, sql)
+        let sameMaster = master != nil && before.first(where: \.isMaster)?.bucketId == master?.bucketId
+        let level = sameMaster ? Set(before.filter { !$0.isMaster }.map(\.bucketId)) : []
+        for mirror in mirrors where !level.contains(mirror) {
+            try await sql.raw(
+                """
+                INSERT INTO replication_backfills (id, repository_id, bucket_id, next_attempt_at, created_at)
+                VALUES (\(bind: UUID().canonical), \(bind: repository.id.canonical), \(bind: mirror.canonical),
+                        \(bind: now.millisecondsSince1970), \(bind: now.millisecondsSince1970))
+                """
+            ).run()
+        }
+    }
+
+    /// Forgets the repair items, backfills and uploads of a repository's buckets not in `keeping`.
+    static func dropReplication(repositoryId: UUID, keeping: [UUID], _ sql: any SQLDatabase) async throws {
+        let kept: SQLQueryString = keeping.isEmpty ? "" : " AND bucket_id NOT IN (\(binds: keeping.map(\.canonical)))"
+        for table in ["replication_items", "replication_backfills", "mirror_uploads"] {
+            try await sql.raw("DELETE FROM \(unsafeRaw: table) WHERE repository_id = \(bind: repositoryId.canonical)" + kept).run()
         }
     }
 

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import CisternProviders
 import Crypto
 import Foundation
@@ -152,5 +153,29 @@ struct CheckedBody<Source: AsyncSequence & Sendable>: AsyncSequence, Sendable wh
                 }
             }
         }
+    }
+}
+
+/// Where a write's bytes come from, a piece at a time: the client's checked body, or (for a
+/// repair) another member's object. A piece read past what was wanted is put back.
+protocol BodyPieces {
+    mutating func next() async throws -> ByteBuffer?
+    mutating func pushBack(_ piece: ByteBuffer)
+}
+
+extension CheckedBody.Iterator: BodyPieces {}
+
+/// A provider's response body as `BodyPieces`.
+struct ProviderPieces: BodyPieces {
+    var source: HTTPClientResponse.Body.AsyncIterator
+    var queue: [ByteBuffer] = []
+
+    init(_ body: HTTPClientResponse.Body) { self.source = body.makeAsyncIterator() }
+
+    mutating func pushBack(_ piece: ByteBuffer) { self.queue.insert(piece, at: 0) }
+
+    mutating func next() async throws -> ByteBuffer? {
+        if !self.queue.isEmpty { return self.queue.removeFirst() }
+        return try await self.source.next()
     }
 }

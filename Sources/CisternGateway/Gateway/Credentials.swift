@@ -88,3 +88,31 @@ final class CredentialCache: Sendable {
         return Credential(key: key, secret: secret, repository: repository, members: members)
     }
 }
+
+/// The members a request's bucket name reaches. NORMAL: the one member of that name. MIRROR:
+/// every member, whichever of their names the request used, the master first.
+struct Targets: Sendable {
+    /// The member whose answer is the client's: NORMAL's member, MIRROR's master.
+    var primary: MemberRoute
+    /// MIRROR's other members, which every write also reaches.
+    var mirrors: [MemberRoute]
+
+    var all: [MemberRoute] { [self.primary] + self.mirrors }
+
+    /// Where reads go, in order: the primary, then the mirrors; a primary the monitor found
+    /// OFFLINE goes last.
+    var readOrder: [MemberRoute] {
+        guard self.primary.bucket.status == .offline, self.mirrors.contains(where: { $0.bucket.status != .offline }) else { return self.all }
+        return self.mirrors + [self.primary]
+    }
+}
+
+extension Credential {
+    func targets(_ bucketName: String) -> Targets? {
+        guard let route = self.route(bucketName) else { return nil }
+        guard self.repository.mode == .mirror, let master = self.members.first(where: { $0.route.member.isMaster })?.route else {
+            return Targets(primary: route, mirrors: [])
+        }
+        return Targets(primary: master, mirrors: self.members.map(\.route).filter { !$0.member.isMaster })
+    }
+}

@@ -1,86 +1,174 @@
 import AsyncHTTPClient
 import CisternCore
 import CisternProviders
+import CisternStore
+import Foundation
 import HTTPTypes
 import HummingbirdCore
 import NIOCore
 import NIOHTTP1
 
-/// Multipart uploads and DeleteObjects for a NORMAL member: passed through to the member's
-/// provider with every key moved into the folder on the way up and out of it on the way back.
-/// Decision: the upload id the client sees is the provider's own; the bucket name in each
-/// request already says which member (and so which provider) it belongs to.
+/// Multipart uploads, DeleteObjects and copies: passed through to the members' providers with
+/// every key moved into the folder on the way up and out of it on the way back.
+/// Decision: the upload id the client sees is the primary member's own; the bucket name in each
+/// request already says which member (and so which provider) it belongs to. A MIRROR's other
+/// members' upload ids are rows (`ReplicationStore.recordUpload`).
 extension GatewayHandler {
     /// The largest request document read (CompleteMultipartUpload, DeleteObjects).
     static let maximumRequestDocument = 2 * 1024 * 1024
 
-    func createMultipartUpload(_ call: Call, route: MemberRoute, name: String) async throws -> GatewayResponse {
-        var headers = self.objectHeaders(call.request)
-        headers.removeAll { $0.0 == "content-md5" || $0.0.hasPrefix("x-amz-checksum-") }
-        let upstream = try await self.upstream("POST", route, key: call.key, query: [("uploads", "")], headers: headers)
-        let answer = try await Self.document(upstream)
-        guard answer.name == "InitiateMultipartUploadResult", let uploadId = answer.value("UploadId") else { throw Self.unreadable }
+    func createMultipartUpload(_ call: Call, targets: Targets, name: String) async throws -> GatewayResponse {
+        let headers = self.objectHeaders(call.request).filter { $0.0 != "content-md5" && !$0.0.hasPrefix("x-amz-checksum-") }
+        let key = call.key
+        let started = await self.each(targets.all) { route, timeout in
+            let upstream = try await self.upstream("POST", route, key: key, query: [("uploads", "")], headers: headers, timeout: timeout)
+            let answer = try await Self.document(upstream)
+            guard answer.name == "InitiateMultipartUploadResult", let uploadId = answer.value("UploadId") else { throw Self.unreadable }
+            return uploadId
+        }
+        var mirrorUploads: [UUID: String] = [:]
+        for (mirror, result) in zip(targets.mirrors, started.dropFirst()) {
+            if case .success(let id) = result { mirrorUploads[mirror.bucket.id] = id }
+        }
+        let uploadId: String
+        do {
+            uploadId = try started[0].get()
+            try await self.replication.recordUpload(
+                repositoryId: call.credential.repository.id, uploadId: uploadId, key: key ?? "", memberUploads: mirrorUploads,
+                now: self.timeSource.now
+            )
+        } catch {
+            for (route, result) in zip(targets.all, started) {
+                if case .success(let id) = result { _ = try? await self.upstream("DELETE", route, key: key, query: [("uploadId", id)], headers: []) }
+            }
+            throw error
+        }
         var writer = XMLWriter()
         writer.open("InitiateMultipartUploadResult", namespace: true)
         writer.element("Bucket", name)
-        writer.element("Key", call.key ?? "")
+        writer.element("Key", key ?? "")
         writer.element("UploadId", uploadId)
         writer.close("InitiateMultipartUploadResult")
         return .xml(writer)
     }
 
-    func uploadPart(_ call: Call, route: MemberRoute, body: RequestBody) async throws -> GatewayResponse {
+    /// The largest part a MIRROR repository takes: each part is read once, whole, and sent to
+    /// every member, so this bounds a request's memory.
+    static let maximumMirrorPart = 64 * 1024 * 1024
+
+    /// UploadPart. On a MIRROR repository the part goes to every member that holds the upload; a
+    /// mirror that misses it is found out at completion (its part list lacks it) and repaired.
+    func uploadPart(_ call: Call, targets: Targets, body: RequestBody) async throws -> GatewayResponse {
         guard let number = call.query.first(where: { $0.name == "partNumber" }).flatMap({ Int($0.value) }), (1...10_000).contains(number),
-            let uploadId = call.query.first(where: { $0.name == "uploadId" })?.value
+            call.query.contains(where: { $0.name == "uploadId" })
         else {
             throw S3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", status: 400)
         }
         let checks = try BodyChecks(call.request, signature: call.signature)
-        let query = [("partNumber", String(number)), ("uploadId", uploadId)]
+        let ids = try await self.memberUploadIds(call, targets)
+        let routes = targets.all.filter { ids[$0.bucket.id] != nil }
+        let query: @Sendable (MemberRoute) -> [(String, String)] = { route in [("partNumber", String(number)), ("uploadId", ids[route.bucket.id]!)] }
         var headers = ChecksumAlgorithm.allCases.compactMap { algorithm in
             call.request.header(algorithm.headerName).map { (algorithm.headerName, $0) }
         }
         let checked = CheckedBody(source: body, checks: checks)
-        let upstream: HTTPClientResponse
-        if checks.length <= Self.partSize {
+        if checks.length <= Self.partSize || routes.count > 1 {
+            guard checks.length <= Self.maximumMirrorPart else {
+                throw S3Error("EntityTooLarge", "Parts of a MIRROR repository's uploads may be at most 64 MiB", status: 400)
+            }
             // Read and checked first, like a small PutObject: a provider may keep a part cut short.
             var pieces = checked.makeAsyncIterator()
-            upstream = try await self.sendWhole("PUT", route, key: call.key, query: query, headers: headers, length: checks.length, pieces: &pieces)
-        } else {
-            // A large part streams, its last piece held back until every check has passed.
-            headers.append(("content-length", String(checks.length)))
-            do {
-                upstream = try await self.upstream(
-                    "PUT", route, key: call.key, query: query, headers: headers, body: .stream(checked, length: .known(Int64(checks.length)))
-                )
-            } catch {
-                throw checked.failure.value ?? error
-            }
+            let results = try await self.sendWhole(
+                "PUT", routes, key: call.key, query: query, headers: headers, length: checks.length, pieces: &pieces
+            )
+            return try await Self.stored(try results[0].get())
         }
-        return try await Self.stored(upstream)
+        // A large part for one member streams, its last piece held back until every check has passed.
+        headers.append(("content-length", String(checks.length)))
+        do {
+            let upstream = try await self.upstream(
+                "PUT", routes[0], key: call.key, query: query(routes[0]), headers: headers,
+                body: .stream(checked, length: .known(Int64(checks.length)))
+            )
+            return try await Self.stored(upstream)
+        } catch {
+            throw checked.failure.value ?? error
+        }
     }
 
-    func completeMultipartUpload(_ call: Call, route: MemberRoute, name: String, body: RequestBody) async throws -> GatewayResponse {
+    /// CompleteMultipartUpload. The primary completes the client's document as it is; each
+    /// mirror completes the same part numbers with its own parts' ETags (read from its part
+    /// list), and one that cannot is left to the repairer.
+    func completeMultipartUpload(_ call: Call, targets: Targets, name: String, body: RequestBody) async throws -> GatewayResponse {
         let document = try await self.requestDocument(call, body: body)
-        let upstream = try await self.upstream(
-            "POST", route, key: call.key, query: call.query.filter { $0.name == "uploadId" }.map { ($0.name, $0.value) }, headers: [],
-            body: .bytes(document)
-        )
-        let answer = try await Self.document(upstream)
-        guard answer.name == "CompleteMultipartUploadResult" else { throw Self.unreadable }
+        let ids = try await self.memberUploadIds(call, targets)
+        let numbers = XMLNode.parse(Array(buffer: document))?.children("Part").compactMap { $0.value("PartNumber").flatMap { Int($0) } } ?? []
+        let key = call.key ?? ""
+        let primary = targets.primary.bucket.id
+        let results = await self.each(targets.all) { route, timeout -> String? in
+            guard let uploadId = ids[route.bucket.id] else { throw S3Error("NoSuchUpload", "The mirror holds no such upload", status: 404) }
+            if route.bucket.id != primary {
+                let etags = try await self.partETags(key, route: route, uploadId: uploadId)
+                let mine = try numbers.map { number in
+                    guard let etag = etags[number] else { throw S3Error("InvalidPart", "The mirror lacks part \(number)", status: 400) }
+                    return etag
+                }
+                _ = try await self.complete(key, route: route, uploadId: uploadId, numbers: numbers, etags: mine, timeout: timeout)
+                return nil
+            }
+            let upstream = try await self.upstream("POST", route, key: key, query: [("uploadId", uploadId)], headers: [], body: .bytes(document))
+            let answer = try await Self.document(upstream)
+            guard answer.name == "CompleteMultipartUploadResult" else { throw Self.unreadable }
+            return answer.value("ETag")
+        }
+        for (route, result) in zip(targets.all, results).dropFirst() where !result.isSuccess {
+            if let uploadId = ids[route.bucket.id] {
+                _ = try? await self.upstream("DELETE", route, key: key, query: [("uploadId", uploadId)], headers: [])
+            }
+        }
+        let mirrors = zip(targets.mirrors, results.dropFirst()).map { (route: $0, succeeded: $1.isSuccess) }
+        let etag = try await self.settle(call, primary: results[0], mirrors: mirrors, repair: [key], as: .put)
+        if !targets.mirrors.isEmpty, let uploadId = ids[primary] {
+            try? await self.replication.forgetUpload(repositoryId: call.credential.repository.id, uploadId: uploadId)
+        }
         var writer = XMLWriter()
         writer.open("CompleteMultipartUploadResult", namespace: true)
-        writer.element("Location", "/\(name)/\(call.key ?? "")")
+        writer.element("Location", "/\(name)/\(key)")
         writer.element("Bucket", name)
-        writer.element("Key", call.key ?? "")
-        writer.element("ETag", answer.value("ETag"))
+        writer.element("Key", key)
+        writer.element("ETag", etag)
         writer.close("CompleteMultipartUploadResult")
         return .xml(writer)
     }
 
-    func abortMultipartUpload(_ call: Call, route: MemberRoute) async throws -> GatewayResponse {
-        let query = call.query.filter { $0.name == "uploadId" }.map { ($0.name, $0.value) }
-        try await Self.requireSuccess(try await self.upstream("DELETE", route, key: call.key, query: query, headers: []))
+    /// A member's uploaded parts: ETag by part number, every page of its part list.
+    func partETags(_ key: String, route: MemberRoute, uploadId: String) async throws -> [Int: String] {
+        var etags: [Int: String] = [:]
+        var marker = "0"
+        while true {
+            let answer = try await Self.document(
+                try await self.upstream("GET", route, key: key, query: [("uploadId", uploadId), ("part-number-marker", marker)], headers: [])
+            )
+            for part in answer.children("Part") {
+                if let number = part.value("PartNumber").flatMap({ Int($0) }), let etag = part.value("ETag") { etags[number] = etag }
+            }
+            guard answer.value("IsTruncated") == "true", let next = answer.value("NextPartNumberMarker"), next != marker else { return etags }
+            marker = next
+        }
+    }
+
+    func abortMultipartUpload(_ call: Call, targets: Targets) async throws -> GatewayResponse {
+        let ids = try await self.memberUploadIds(call, targets)
+        let key = call.key
+        let results = await self.each(targets.all.filter { ids[$0.bucket.id] != nil }) { route, timeout in
+            try await Self.requireSuccess(
+                try await self.upstream("DELETE", route, key: key, query: [("uploadId", ids[route.bucket.id]!)], headers: [], timeout: timeout)
+            )
+        }
+        try results[0].get()
+        if !targets.mirrors.isEmpty, let uploadId = ids[targets.primary.bucket.id] {
+            try? await self.replication.forgetUpload(repositoryId: call.credential.repository.id, uploadId: uploadId)
+        }
         return GatewayResponse(status: .noContent)
     }
 
@@ -139,8 +227,8 @@ extension GatewayHandler {
     }
 
     /// DeleteObjects: the listed keys move into the folder, the answer's keys out of it.
-    func deleteObjects(_ call: Call, route: MemberRoute, body: RequestBody) async throws -> GatewayResponse {
-        let member = route.member
+    func deleteObjects(_ call: Call, targets: Targets, body: RequestBody) async throws -> GatewayResponse {
+        let member = targets.primary.member
         let document = try await self.requestDocument(call, body: body)
         guard let request = XMLNode.parse(Array(buffer: document)), request.name == "Delete" else {
             throw S3Error("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", status: 400)
@@ -149,6 +237,7 @@ extension GatewayHandler {
         guard (1...1000).contains(objects.count) else {
             throw S3Error("MalformedXML", "A DeleteObjects request names 1 to 1000 objects", status: 400)
         }
+        var keys: [String] = []
         var upstreamDocument = XMLWriter()
         upstreamDocument.open("Delete", namespace: true)
         if let quiet = request.value("Quiet") { upstreamDocument.element("Quiet", quiet) }
@@ -157,18 +246,28 @@ extension GatewayHandler {
                 throw S3Error("MalformedXML", "Every Object of a DeleteObjects request needs a Key", status: 400)
             }
             try S3Error.requireNoDotSegments(key, in: "Object keys")
+            keys.append(key)
             upstreamDocument.open("Object")
             upstreamDocument.element("Key", member.providerKey(key))
             upstreamDocument.close("Object")
         }
         upstreamDocument.close("Delete")
         let upstreamBody = ByteBuffer(string: upstreamDocument.text)
-        let answer = try await Self.document(
-            try await self.upstream(
-                "POST", route, key: nil, query: [("delete", "")], headers: [("content-md5", Self.md5(upstreamBody))], body: .bytes(upstreamBody)
+        // Every member gets the same document (a MIRROR's members have no folder); a mirror that
+        // reports any key as not deleted is repaired on every key of the request.
+        let answer = try await self.fanOut(call, targets, repair: keys, as: .delete) { route, timeout in
+            let answer = try await Self.document(
+                try await self.upstream(
+                    "POST", route, key: nil, query: [("delete", "")], headers: [("content-md5", Self.md5(upstreamBody))],
+                    body: .bytes(upstreamBody), timeout: timeout
+                )
             )
-        )
-        guard answer.name == "DeleteResult" else { throw Self.unreadable }
+            guard answer.name == "DeleteResult" else { throw Self.unreadable }
+            if route.bucket.id != targets.primary.bucket.id, !answer.children("Error").isEmpty {
+                throw S3Error("InternalError", "The mirror did not delete every key", status: 500)
+            }
+            return answer
+        }
         var writer = XMLWriter()
         writer.open("DeleteResult", namespace: true)
         for entry in answer.children where entry.name == "Deleted" || entry.name == "Error" {
@@ -185,27 +284,46 @@ extension GatewayHandler {
     /// CopyObject and UploadPartCopy. The source must be an object of the same repository (any
     /// member: the bucket in `x-amz-copy-source` routes like any request), and, since the copy
     /// happens at the provider, a member the destination's credentials reach at the same endpoint.
-    func copy(_ call: Call, route: MemberRoute) async throws -> GatewayResponse {
+    func copy(_ call: Call, targets: Targets) async throws -> GatewayResponse {
         let (sourceRoute, sourceKey) = try self.copySource(call)
-        let source = sourceRoute.connection
-        guard source.endpoint == route.connection.endpoint, source.key == route.connection.key, source.region == route.connection.region else {
-            throw S3Error("NotImplemented", "Copies between members reached with different credentials are not served yet.", status: 501)
+        let mirrored = !targets.mirrors.isEmpty
+        if !mirrored {
+            let source = sourceRoute.connection
+            let destination = targets.primary.connection
+            guard source.endpoint == destination.endpoint, source.key == destination.key, source.region == destination.region else {
+                throw S3Error("NotImplemented", "Copies between members reached with different credentials are not served yet.", status: 501)
+            }
         }
-        var headers = self.objectHeaders(call.request)
-        headers.removeAll { $0.0 == "content-md5" || $0.0.hasPrefix("x-amz-checksum-") }
-        let upstreamSource = "/" + sourceRoute.bucket.bucket + "/" + SigV4.encode(sourceRoute.member.providerKey(sourceKey), keepingSlashes: true)
-        headers.append(("x-amz-copy-source", upstreamSource))
+        var copyHeaders = self.objectHeaders(call.request)
+        copyHeaders.removeAll { $0.0 == "content-md5" || $0.0.hasPrefix("x-amz-checksum-") }
         let passed = [
             "x-amz-metadata-directive", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match", "x-amz-copy-source-if-modified-since",
             "x-amz-copy-source-if-unmodified-since", "x-amz-copy-source-range",
         ]
-        headers += passed.compactMap { name in call.request.header(name).map { (name, $0) } }
-        var query: [(String, String)] = []
-        if call.operation == .uploadPartCopy {
-            query = call.query.filter { $0.name == "partNumber" || $0.name == "uploadId" }.map { ($0.name, $0.value) }
+        copyHeaders += passed.compactMap { name in call.request.header(name).map { (name, $0) } }
+        let headers = copyHeaders
+        let isPart = call.operation == .uploadPartCopy
+        let ids = isPart ? try await self.memberUploadIds(call, targets) : [:]
+        let partNumber = call.query.filter { $0.name == "partNumber" }.map { ($0.name, $0.value) }
+        let key = call.key
+        // A MIRROR's members each copy within their own bucket; a NORMAL member from the source's.
+        let copy: @Sendable (MemberRoute, TimeAmount) async throws -> XMLNode = { route, timeout in
+            let from = mirrored ? route : sourceRoute
+            let source = "/" + from.bucket.bucket + "/" + SigV4.encode(from.member.providerKey(sourceKey), keepingSlashes: true)
+            let query = isPart ? partNumber + [("uploadId", ids[route.bucket.id] ?? "")] : []
+            let upstream = try await self.upstream(
+                "PUT", route, key: key, query: query, headers: headers + [("x-amz-copy-source", source)], timeout: timeout)
+            let answer = try await Self.document(upstream)
+            guard answer.name == "CopyObjectResult" || answer.name == "CopyPartResult" else { throw Self.unreadable }
+            return answer
         }
-        let answer = try await Self.document(try await self.upstream("PUT", route, key: call.key, query: query, headers: headers))
-        guard answer.name == "CopyObjectResult" || answer.name == "CopyPartResult" else { throw Self.unreadable }
+        let answer: XMLNode
+        if isPart {
+            // A mirror that misses a part is found out at completion, like UploadPart's.
+            answer = try await self.each(targets.all.filter { ids[$0.bucket.id] != nil }, copy)[0].get()
+        } else {
+            answer = try await self.fanOut(call, targets, repair: [key ?? ""], as: .put, copy)
+        }
         var writer = XMLWriter()
         writer.open(answer.name, namespace: true)
         for child in answer.children { XMLWriter.copy(child, into: &writer) }

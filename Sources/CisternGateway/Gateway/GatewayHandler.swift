@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import CisternCore
 import CisternProviders
+import CisternStore
 import Foundation
 import HTTPTypes
 import HummingbirdCore
@@ -9,15 +10,19 @@ import NIOCore
 import NIOHTTP1
 
 /// Answers one S3 request: verifies its signature with the repository key's secret, checks the
-/// key's access, finds the member the bucket name routes to, and calls the member's provider
+/// key's access, finds the members the bucket name routes to, and calls each member's provider
 /// with the member's own credentials, streaming bodies both ways.
 struct GatewayHandler: Sendable {
     let credentials: CredentialCache
     let s3: S3Provider
+    let replication: any ReplicationStore
     let timeSource: any TimeSource
     let logger: Logger
     /// The most one upstream request may take in all; each read is bounded by the HTTP client.
     var upstreamDeadline = TimeAmount.hours(12)
+    /// The most a mirror's share of a write (one buffered body or part) may take before the
+    /// mirror is cut loose and left to the repairer.
+    var mirrorTimeout = TimeAmount.seconds(60)
     /// The largest listing or error document read from a provider.
     static let maximumDocument = 16 * 1024 * 1024
 
@@ -83,15 +88,13 @@ struct GatewayHandler: Sendable {
             throw S3Error("NotImplemented", "A header or query you provided implies functionality that is not implemented (\(what)).", status: 501)
         }
         if call.operation == .listBuckets { return self.listBuckets(call.credential) }
-        guard call.credential.repository.mode == .normal else {
-            throw S3Error("NotImplemented", "MIRROR repositories are not served by this gateway yet.", status: 501)
-        }
-        guard let name = call.bucket, let route = call.credential.route(name) else {
+        guard let name = call.bucket, let targets = call.credential.targets(name) else {
             throw S3Error("NoSuchBucket", "The specified bucket does not exist", status: 404)
         }
-        guard route.bucket.storageType == .s3 else {
-            throw S3Error("NotImplemented", "Members at \(route.bucket.storageType.rawValue) are not served by this gateway yet.", status: 501)
+        if let other = targets.all.first(where: { $0.bucket.storageType != .s3 }) {
+            throw S3Error("NotImplemented", "Members at \(other.bucket.storageType.rawValue) are not served by this gateway yet.", status: 501)
         }
+        let route = targets.primary
         switch call.operation {
         case .headBucket:
             var response = GatewayResponse(status: .ok)
@@ -116,29 +119,33 @@ struct GatewayHandler: Sendable {
         case .deleteBucket:
             throw S3Error.accessDenied("Buckets are managed through Cistern's management API")
         case .listObjects(let version):
-            return try await self.list(version == 2 ? .version2 : .version1, name: name, route: route, query: call.query)
+            return try await self.failingOver(targets) { route in
+                try await self.list(version == 2 ? .version2 : .version1, name: name, route: route, query: call.query)
+            }
         case .listObjectVersions:
-            return try await self.list(.versions, name: name, route: route, query: call.query)
+            return try await self.failingOver(targets) { route in try await self.list(.versions, name: name, route: route, query: call.query) }
         case .getObject, .headObject:
-            return try await self.read(call, route: route)
+            return try await self.read(call, targets: targets)
         case .putObject:
-            return try await self.write(call, route: route, body: body)
+            return try await self.write(call, targets: targets, body: body)
         case .deleteObject:
-            let upstream = try await self.upstream("DELETE", route, key: call.key, headers: [])
-            try await Self.requireSuccess(upstream)
+            let key = call.key
+            try await self.fanOut(call, targets, repair: [key ?? ""], as: .delete) { route, timeout in
+                try await Self.requireSuccess(try await self.upstream("DELETE", route, key: key, headers: [], timeout: timeout))
+            }
             return GatewayResponse(status: .noContent)
         case .deleteObjects:
-            return try await self.deleteObjects(call, route: route, body: body)
+            return try await self.deleteObjects(call, targets: targets, body: body)
         case .copyObject, .uploadPartCopy:
-            return try await self.copy(call, route: route)
+            return try await self.copy(call, targets: targets)
         case .createMultipartUpload:
-            return try await self.createMultipartUpload(call, route: route, name: name)
+            return try await self.createMultipartUpload(call, targets: targets, name: name)
         case .uploadPart:
-            return try await self.uploadPart(call, route: route, body: body)
+            return try await self.uploadPart(call, targets: targets, body: body)
         case .completeMultipartUpload:
-            return try await self.completeMultipartUpload(call, route: route, name: name, body: body)
+            return try await self.completeMultipartUpload(call, targets: targets, name: name, body: body)
         case .abortMultipartUpload:
-            return try await self.abortMultipartUpload(call, route: route)
+            return try await self.abortMultipartUpload(call, targets: targets)
         case .listParts:
             return try await self.listParts(call, route: route, name: name)
         case .listMultipartUploads:
@@ -197,18 +204,29 @@ struct GatewayHandler: Sendable {
         "x-amz-checksum-crc64nvme", "x-amz-checksum-sha1", "x-amz-checksum-sha256", "x-amz-mp-parts-count",
     ]
 
-    private func read(_ call: Call, route: MemberRoute) async throws -> GatewayResponse {
+    /// GetObject and HeadObject, from the first member that can serve them. On a MIRROR
+    /// repository the answer says whether every mirror holds the object (`x-amz-replication-status`).
+    private func read(_ call: Call, targets: Targets) async throws -> GatewayResponse {
         let headers = Self.readHeaders.compactMap { name in call.request.header(name).map { (name, $0) } }
         let query = call.query.filter { Self.responseOverrides.contains($0.name) }.map { ($0.name, $0.value) }
         let method = call.operation == .headObject ? "HEAD" : "GET"
-        let upstream = try await self.upstream(method, route, key: call.key, query: query, headers: headers)
-        guard (200..<300).contains(upstream.status.code) || upstream.status == .notModified else {
-            try await Self.requireSuccess(upstream, head: method == "HEAD")
-            preconditionFailure("requireSuccess throws for every failure")
+        var response = try await self.failingOver(targets) { route in
+            let upstream = try await self.upstream(method, route, key: call.key, query: query, headers: headers)
+            guard (200..<300).contains(upstream.status.code) || upstream.status == .notModified else {
+                try await Self.requireSuccess(upstream, head: method == "HEAD")
+                preconditionFailure("requireSuccess throws for every failure")
+            }
+            var response = GatewayResponse(status: HTTPResponse.Status(code: Int(upstream.status.code)))
+            Self.pass(upstream.headers, into: &response) { Self.passedHeaders.contains($0) || $0.hasPrefix("x-amz-meta-") }
+            response.body = method == "HEAD" ? .empty : .upstream(upstream.body)
+            return response
         }
-        var response = GatewayResponse(status: HTTPResponse.Status(code: Int(upstream.status.code)))
-        Self.pass(upstream.headers, into: &response) { Self.passedHeaders.contains($0) || $0.hasPrefix("x-amz-meta-") }
-        response.body = method == "HEAD" ? .empty : .upstream(upstream.body)
+        if !targets.mirrors.isEmpty, let key = call.key {
+            // A status that cannot be read leaves the header out rather than failing the read.
+            if let state = try? await self.replication.state(repositoryId: call.credential.repository.id, key: key) {
+                response.headers[.amzReplicationStatus] = state.rawValue
+            }
+        }
         return response
     }
 
@@ -227,31 +245,47 @@ struct GatewayHandler: Sendable {
     /// so nothing unchecked is ever sent as a whole object: a small body is read and checked
     /// first, a large one is sent as a multipart upload that is completed only after the last
     /// check and aborted on any failure. Memory stays at one part per upload.
-    private func write(_ call: Call, route: MemberRoute, body: RequestBody) async throws -> GatewayResponse {
+    private func write(_ call: Call, targets: Targets, body: RequestBody) async throws -> GatewayResponse {
         let checks = try BodyChecks(call.request, signature: call.signature)
-        var headers = self.objectHeaders(call.request)
         var pieces = CheckedBody(source: body, checks: checks).makeAsyncIterator()
-        let upstream: HTTPClientResponse
-        if checks.length <= Self.partSize {
-            upstream = try await self.sendWhole("PUT", route, key: call.key, headers: headers, length: checks.length, pieces: &pieces)
-        } else {
-            headers.removeAll { $0.0 == "content-md5" || $0.0.hasPrefix("x-amz-checksum-") }
-            upstream = try await self.writeInParts(call, route: route, headers: headers, length: checks.length, pieces: &pieces)
-        }
-        return try await Self.stored(upstream)
+        let stored = try await self.storeObject(
+            call.key ?? "", headers: self.objectHeaders(call.request), length: checks.length, pieces: &pieces, on: targets
+        ) { primary, mirrors in try await self.settle(call, primary: primary, mirrors: mirrors, repair: [call.key ?? ""], as: .put) }
+        return try await Self.stored(stored)
     }
 
-    /// Reads the rest of a checked body (`length` bytes) and sends it in one request carrying its
-    /// Content-MD5, so the provider checks the transfer too.
-    func sendWhole(
-        _ method: String, _ route: MemberRoute, key: String?, query: [(String, String)] = [], headers: [(String, String)], length: Int,
-        pieces: inout CheckedBody<RequestBody>.Iterator
+    /// Writes one object of `length` bytes from `pieces` to every member of `targets`, reading
+    /// the body once. A body up to `partSize` is read and checked whole, then sent to each member
+    /// with its Content-MD5; a larger one goes to each member as a multipart upload of parts read
+    /// once, completed only after the last check. `settle` decides the outcome from the
+    /// primary's result and which mirrors took the write.
+    func storeObject(
+        _ key: String, headers: [(String, String)], length: Int, pieces: inout some BodyPieces, on targets: Targets,
+        _ settled: (Result<HTTPClientResponse, any Error>, [(route: MemberRoute, succeeded: Bool)]) async throws -> HTTPClientResponse
     ) async throws -> HTTPClientResponse {
-        let whole = try await Self.collectRest(length, from: &pieces)
+        if length <= Self.partSize {
+            let results = try await self.sendWhole("PUT", targets.all, key: key, headers: headers, length: length, pieces: &pieces)
+            return try await settled(results[0], zip(targets.mirrors, results.dropFirst()).map { ($0, $1.isSuccess) })
+        }
         var headers = headers
-        headers.removeAll { $0.0 == "content-md5" }
-        headers.append(("content-md5", Self.md5(whole)))
-        return try await self.upstream(method, route, key: key, query: query, headers: headers, body: .bytes(whole))
+        headers.removeAll { $0.0 == "content-md5" || $0.0.hasPrefix("x-amz-checksum-") }
+        return try await self.writeInParts(key, targets: targets, headers: headers, length: length, pieces: &pieces, settled)
+    }
+
+    /// Reads the rest of a checked body (`length` bytes) and sends it to each member in one
+    /// request carrying its Content-MD5, so the provider checks the transfer too.
+    func sendWhole(
+        _ method: String, _ routes: [MemberRoute], key: String?, query: @escaping @Sendable (MemberRoute) -> [(String, String)] = { _ in [] },
+        headers: [(String, String)], length: Int, pieces: inout some BodyPieces
+    ) async throws -> [Result<HTTPClientResponse, any Error>] {
+        let whole = try await Self.collectRest(length, from: &pieces)
+        let headers = headers.filter { $0.0 != "content-md5" } + [("content-md5", Self.md5(whole))]
+        return await self.each(routes) { route, timeout in
+            let upstream = try await self.upstream(
+                method, route, key: key, query: query(route), headers: headers, body: .bytes(whole), timeout: timeout)
+            try await Self.requireSuccess(upstream)
+            return upstream
+        }
     }
 
     /// The answer to a write the provider took (PutObject, UploadPart): its ETag and checksums.
@@ -275,20 +309,52 @@ struct GatewayHandler: Sendable {
         return headers
     }
 
+    /// A large object as one multipart upload per member, each part read once and sent to every
+    /// member still in the write. A mirror that fails a step leaves the write (its upload is
+    /// aborted); the primary's failure ends it for all. Nothing becomes an object before the
+    /// whole body has passed its checks.
     private func writeInParts(
-        _ call: Call, route: MemberRoute, headers: [(String, String)], length: Int,
-        pieces: inout CheckedBody<RequestBody>.Iterator
+        _ key: String, targets: Targets, headers: [(String, String)], length: Int, pieces: inout some BodyPieces,
+        _ settled: (Result<HTTPClientResponse, any Error>, [(route: MemberRoute, succeeded: Bool)]) async throws -> HTTPClientResponse
     ) async throws -> HTTPClientResponse {
-        let answer = try await Self.document(
-            try await self.upstream("POST", route, key: call.key, query: [("uploads", "")], headers: headers)
-        )
-        guard let uploadId = answer.value("UploadId"), !uploadId.isEmpty else {
-            throw S3Error("ServiceUnavailable", "The bucket's provider did not start the upload. Please try again.", status: 503)
+        let started = await self.each(targets.all) { route, timeout in
+            let answer = try await Self.document(
+                try await self.upstream("POST", route, key: key, query: [("uploads", "")], headers: headers, timeout: timeout)
+            )
+            guard let uploadId = answer.value("UploadId"), !uploadId.isEmpty else {
+                throw S3Error("ServiceUnavailable", "The bucket's provider did not start the upload. Please try again.", status: 503)
+            }
+            return uploadId
+        }
+        /// The members still in the write, the primary first, with their upload ids and part ETags.
+        var uploads: [(route: MemberRoute, id: String, etags: [String])] = []
+        for (route, result) in zip(targets.all, started) { if case .success(let id) = result { uploads.append((route, id, [])) } }
+        var left: [MemberRoute] = targets.mirrors.filter { mirror in !uploads.contains { $0.route.bucket.id == mirror.bucket.id } }
+        /// Drops the members whose step failed (aborting their uploads); throws if the primary's did.
+        func keep(_ results: [Result<String, any Error>]) async throws {
+            if case .failure(let error) = results[0] { throw error }
+            var kept = [uploads[0]]
+            for (upload, result) in zip(uploads, results).dropFirst() {
+                switch result {
+                case .success(let etag):
+                    var upload = upload
+                    upload.etags.append(etag)
+                    kept.append(upload)
+                case .failure:
+                    left.append(upload.route)
+                    _ = try? await self.upstream("DELETE", upload.route, key: key, query: [("uploadId", upload.id)], headers: [])
+                }
+            }
+            kept[0].etags.append(try results[0].get())
+            uploads = kept
+        }
+        if case .failure(let error) = started[0] {
+            for upload in uploads { _ = try? await self.upstream("DELETE", upload.route, key: key, query: [("uploadId", upload.id)], headers: []) }
+            throw error
         }
         do {
             // Parts of equal size, at most 10,000 of them, as S3 allows.
             let partSize = max(Self.partSize, (length + 9_999) / 10_000)
-            var etags: [String] = []
             var sent = 0
             while sent < length {
                 let count = min(partSize, length - sent)
@@ -296,47 +362,72 @@ struct GatewayHandler: Sendable {
                     sent + count == length
                     ? try await Self.collectRest(count, from: &pieces) : try await Self.collect(upTo: count, from: &pieces)
                 sent += part.readableBytes
-                let query = [("partNumber", String(etags.count + 1)), ("uploadId", uploadId)]
-                let uploaded = try await self.upstream(
-                    "PUT", route, key: call.key, query: query, headers: [("content-md5", Self.md5(part))], body: .bytes(part)
+                let number = String(uploads[0].etags.count + 1)
+                let ids = Dictionary(uniqueKeysWithValues: uploads.map { ($0.route.bucket.id, $0.id) })
+                try await keep(
+                    await self.each(uploads.map(\.route)) { route, timeout in
+                        let uploaded = try await self.upstream(
+                            "PUT", route, key: key, query: [("partNumber", number), ("uploadId", ids[route.bucket.id]!)],
+                            headers: [("content-md5", Self.md5(part))], body: .bytes(part), timeout: timeout
+                        )
+                        try await Self.requireSuccess(uploaded)
+                        guard let etag = uploaded.headers.first(name: "etag") else {
+                            throw S3Error("ServiceUnavailable", "The bucket's provider did not confirm a part. Please try again.", status: 503)
+                        }
+                        return etag
+                    }
                 )
-                try await Self.requireSuccess(uploaded)
-                guard let etag = uploaded.headers.first(name: "etag") else {
-                    throw S3Error("ServiceUnavailable", "The bucket's provider did not confirm a part. Please try again.", status: 503)
-                }
-                etags.append(etag)
             }
-            var document = XMLWriter()
-            document.open("CompleteMultipartUpload", namespace: true)
-            for (index, etag) in etags.enumerated() {
-                document.open("Part")
-                document.element("PartNumber", String(index + 1))
-                document.element("ETag", etag)
-                document.close("Part")
-            }
-            document.close("CompleteMultipartUpload")
-            let completed = try await self.upstream(
-                "POST", route, key: call.key, query: [("uploadId", uploadId)], headers: [], body: .bytes(ByteBuffer(string: document.text))
-            )
-            try await Self.requireSuccess(completed)
-            // S3 may report a failed completion inside a 200.
-            let result = XMLNode.parse(Array(buffer: try await completed.body.collect(upTo: Self.maximumDocument)))
-            if let result, result.name == "Error" {
-                throw S3Error("ServiceUnavailable", "The bucket's provider could not complete the upload. Please try again.", status: 503)
-            }
-            var headers = completed.headers
-            if let etag = result?.value("ETag") { headers.replaceOrAdd(name: "etag", value: etag) }
-            return HTTPClientResponse(status: completed.status, headers: headers)
         } catch {
-            _ = try? await self.upstream("DELETE", route, key: call.key, query: [("uploadId", uploadId)], headers: [])
+            for upload in uploads { _ = try? await self.upstream("DELETE", upload.route, key: key, query: [("uploadId", upload.id)], headers: []) }
             throw error
         }
+        let live = uploads
+        let completed = await self.each(live.map(\.route)) { route, timeout in
+            let upload = live.first { $0.route.bucket.id == route.bucket.id }!
+            return try await self.complete(key, route: route, uploadId: upload.id, etags: upload.etags, timeout: timeout)
+        }
+        for (upload, result) in zip(live, completed) where !result.isSuccess {
+            _ = try? await self.upstream("DELETE", upload.route, key: key, query: [("uploadId", upload.id)], headers: [])
+        }
+        var mirrors = left.map { (route: $0, succeeded: false) }
+        mirrors += zip(live, completed).dropFirst().map { (route: $0.route, succeeded: $1.isSuccess) }
+        return try await settled(completed[0], mirrors)
     }
 
-    /// The next `count` bytes of the body, as one buffer.
-    static func collect(upTo count: Int, from pieces: inout CheckedBody<RequestBody>.Iterator) async throws -> ByteBuffer {
+    /// Completes a member's multipart upload from its part ETags, in order (numbered from 1 unless `numbers` says).
+    func complete(
+        _ key: String, route: MemberRoute, uploadId: String, numbers: [Int]? = nil, etags: [String], timeout: TimeAmount
+    ) async throws -> HTTPClientResponse {
+        var document = XMLWriter()
+        document.open("CompleteMultipartUpload", namespace: true)
+        for (index, etag) in etags.enumerated() {
+            document.open("Part")
+            document.element("PartNumber", String(numbers?[index] ?? index + 1))
+            document.element("ETag", etag)
+            document.close("Part")
+        }
+        document.close("CompleteMultipartUpload")
+        let completed = try await self.upstream(
+            "POST", route, key: key, query: [("uploadId", uploadId)], headers: [], body: .bytes(ByteBuffer(string: document.text)),
+            timeout: timeout
+        )
+        try await Self.requireSuccess(completed)
+        // S3 may report a failed completion inside a 200.
+        let result = XMLNode.parse(Array(buffer: try await completed.body.collect(upTo: Self.maximumDocument)))
+        if let result, result.name == "Error" {
+            throw S3Error("ServiceUnavailable", "The bucket's provider could not complete the upload. Please try again.", status: 503)
+        }
+        var headers = completed.headers
+        if let etag = result?.value("ETag") { headers.replaceOrAdd(name: "etag", value: etag) }
+        return HTTPClientResponse(status: completed.status, headers: headers)
+    }
+
+    /// The next `count` bytes of the body, as one buffer; a body that ends before is incomplete.
+    static func collect(upTo count: Int, from pieces: inout some BodyPieces) async throws -> ByteBuffer {
         var buffer = ByteBufferAllocator().buffer(capacity: count)
-        while buffer.readableBytes < count, var piece = try await pieces.next() {
+        while buffer.readableBytes < count {
+            guard var piece = try await pieces.next() else { throw S3Error.incompleteBody("The body ended before its declared length") }
             let wanted = count - buffer.readableBytes
             if piece.readableBytes > wanted {
                 buffer.writeImmutableBuffer(piece.readSlice(length: wanted)!)
@@ -350,7 +441,7 @@ struct GatewayHandler: Sendable {
 
     /// The last `count` bytes of the body, as one buffer: the body must end there, and by then
     /// every check has passed.
-    static func collectRest(_ count: Int, from pieces: inout CheckedBody<RequestBody>.Iterator) async throws -> ByteBuffer {
+    static func collectRest(_ count: Int, from pieces: inout some BodyPieces) async throws -> ByteBuffer {
         let rest = try await Self.collect(upTo: count, from: &pieces)
         guard try await pieces.next() == nil else { throw S3Error.incompleteBody("The body is longer than its declared length") }
         return rest
@@ -366,12 +457,12 @@ struct GatewayHandler: Sendable {
 
     func upstream(
         _ method: String, _ route: MemberRoute, key: String?, query: [(String, String)] = [], headers: [(String, String)],
-        body: HTTPClientRequest.Body? = nil
+        body: HTTPClientRequest.Body? = nil, timeout: TimeAmount? = nil
     ) async throws -> HTTPClientResponse {
         do {
             return try await self.s3.stream(
                 method, route.connection, key: key.map(route.member.providerKey), query: query, headers: headers, body: body,
-                timeout: self.upstreamDeadline
+                timeout: timeout ?? self.upstreamDeadline
             )
         } catch let error as S3Error {
             throw error

@@ -39,4 +39,5 @@ struct GatewayResponse: Sendable {
 extension HTTPField.Name {
     static let amzRequestId = HTTPField.Name("x-amz-request-id")!
     static let amzBucketRegion = HTTPField.Name("x-amz-bucket-region")!
+    static let amzReplicationStatus = HTTPField.Name("x-amz-replication-status")!
 }

@@ -9,8 +9,8 @@ import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 
-/// The S3 gateway's listener, built on the process's `Runtime` and run as one more service
-/// beside the management API (GATEWAY.md in docs/gateway.md). It uses Hummingbird's core server
+/// The S3 gateway's listener and the repairer of MIRROR repositories, built on the process's
+/// `Runtime` and run as more services beside the management API (GATEWAY.md in docs/gateway.md). It uses Hummingbird's core server
 /// rather than its `Application`: the responder writes the response itself, which is what lets
 /// it answer `Expect: 100-continue` after authorization and stream bodies both ways.
 public enum GatewayServer {
@@ -23,12 +23,18 @@ public enum GatewayServer {
         guard configuration.gatewayEnabled else { return [] }
         let host = configuration.gatewayHost ?? configuration.host
         try await ListeningAddress.requireFree(host: host, port: configuration.gatewayPort)
-        let handler = GatewayHandler(
-            credentials: CredentialCache(
-                repositories: SQLRepositoryStore(database: runtime.database), buckets: SQLBucketStore(database: runtime.database),
-                sealer: runtime.sealer, changes: runtime.credentialChanges
-            ),
-            s3: S3Provider(http: runtime.http), timeSource: runtime.timeSource, logger: runtime.logger
+        let repositories = SQLRepositoryStore(database: runtime.database)
+        let buckets = SQLBucketStore(database: runtime.database)
+        let replication = SQLReplicationStore(database: runtime.database)
+        var gateway = GatewayHandler(
+            credentials: CredentialCache(repositories: repositories, buckets: buckets, sealer: runtime.sealer, changes: runtime.credentialChanges),
+            s3: S3Provider(http: runtime.http), replication: replication, timeSource: runtime.timeSource, logger: runtime.logger
+        )
+        gateway.mirrorTimeout = .seconds(Int64(configuration.mirrorTimeout))
+        let handler = gateway
+        let repairer = Repairer(
+            handler: handler, store: replication, repositories: repositories, buckets: buckets, sealer: runtime.sealer,
+            policy: configuration.replication
         )
         let logger = runtime.logger
         var builder = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout))))
@@ -53,7 +59,7 @@ public enum GatewayServer {
                 await onListening?(port)
             }
         )
-        return [server]
+        return [server, repairer]
     }
 
     /// The server side of TLS from PEM files; a file that cannot be read or used stops the start
