@@ -165,6 +165,9 @@ public struct CisternConfiguration: Sendable {
         Setting(flag: "repair-backoff-max") { config, value throws(ConfigurationError) in
             config.replication.maximumBackoff = .seconds(try parse(value, as: "repair-backoff-max", range: 1...86_400))
         },
+        Setting(flag: "repair-concurrency") { config, value throws(ConfigurationError) in
+            config.replication.concurrency = try parse(value, as: "repair-concurrency", range: 1...256)
+        },
         Setting(flag: "repair-lease") { config, value throws(ConfigurationError) in
             config.replication.lease = .seconds(try parse(value, as: "repair-lease", range: 1...86_400))
         },

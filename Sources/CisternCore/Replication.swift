@@ -82,6 +82,8 @@ public struct Backfill: Sendable, Equatable {
 public struct ReplicationPolicy: Sendable, Equatable {
     /// Attempts before an item is FAILED.
     public var maximumAttempts = 10
+    /// Items one process repairs at once.
+    public var concurrency = 8
     /// The wait after the first failed attempt; each further failure doubles it, up to `maximumBackoff`.
     public var firstBackoff: Duration = .seconds(1)
     public var maximumBackoff: Duration = .seconds(300)

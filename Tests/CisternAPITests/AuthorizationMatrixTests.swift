@@ -155,6 +155,12 @@ struct MatrixRow: Sendable, CustomTestStringConvertible {
         MatrixRow(name: "PUT /repo/{id}/apikey/{keyId}", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
             (.put, "/repo/\($0.repositoryId!)/apikey/\($0.repositoryKeyId!)", ["name": "renamed"])
         },
+        MatrixRow(name: "GET /repo/{id}/replication", expected: [200, 200, 200, 404, 404, 200, 200, 200, 404]) {
+            (.get, "/repo/\($0.repositoryId!)/replication", nil)
+        },
+        MatrixRow(name: "POST /repo/{id}/replication/retry", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
+            (.post, "/repo/\($0.repositoryId!)/replication/retry", nil)
+        },
         MatrixRow(name: "DELETE /repo/{id}/apikey/{keyId}", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
             (.delete, "/repo/\($0.repositoryId!)/apikey/\($0.repositoryKeyId!)", nil)
         },

@@ -43,7 +43,7 @@ TOML
     SEAWEEDFS_ENDPOINT="http://127.0.0.1:$p7"
     # The S3 port answers before the volume server has joined: wait until an object can be stored.
     python3 - "$SEAWEEDFS_ENDPOINT" "$access_key" "$secret_key" "$SEAWEEDFS_PID" "$@" <<'PY' || {
-import datetime, hashlib, hmac, os, sys, time, urllib.request
+import datetime, hashlib, hmac, os, sys, time, urllib.error, urllib.request
 endpoint, ak, sk, pid, buckets = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:]
 def signed(method, path, body=b""):
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -70,7 +70,11 @@ while True:
     except OSError:
         sys.exit("seaweedfs: weed exited")
     try:
-        signed("PUT", "/cistern-readiness")
+        try:
+            signed("PUT", "/cistern-readiness")
+        except urllib.error.HTTPError as error:
+            if error.code != 409:  # a restart on its old data: the bucket is there already
+                raise
         signed("PUT", "/cistern-readiness/probe", b"ok")
         break
     except Exception as error:

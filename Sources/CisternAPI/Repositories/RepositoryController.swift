@@ -14,6 +14,7 @@ import Hummingbird
 struct RepositoryController {
     let repositories: any RepositoryStore
     let buckets: any BucketStore
+    let replication: any ReplicationStore
     let authorizer: Authorizer
     let sealer: SecretSealer
     let providers: ProviderRegistry
@@ -34,6 +35,8 @@ struct RepositoryController {
         group.get("{repoId}/apikey", use: self.listKeys)
         group.put("{repoId}/apikey/{keyId}", use: self.updateKey)
         group.delete("{repoId}/apikey/{keyId}", use: self.deleteKey)
+        group.get("{repoId}/replication", use: self.replicationStatus)
+        group.post("{repoId}/replication/retry", use: self.retryReplication)
     }
 
     // MARK: Repositories
@@ -144,6 +147,17 @@ struct RepositoryController {
         }
         self.changeSignal.signal()
         return SuccessResponse()
+    }
+
+    /// Where a MIRROR repository's mirrors stand (a NORMAL repository has nothing to replicate).
+    @Sendable func replicationStatus(_ request: Request, context: AuthenticatedContext) async throws -> ReplicationResponse {
+        let repository = try await self.visibleRepository(context, for: .viewWorkspace)
+        return ReplicationResponse(try await self.replication.summary(repositoryId: repository.id, now: self.timeSource.now, limit: 1000))
+    }
+
+    @Sendable func retryReplication(_ request: Request, context: AuthenticatedContext) async throws -> ReplicationRetryResponse {
+        let repository = try await self.visibleRepository(context, for: .changeWorkspaceContent)
+        return ReplicationRetryResponse(retried: try await self.replication.retry(repositoryId: repository.id, now: self.timeSource.now))
     }
 
     static let keyNotFound = CisternError(.notFound, code: RepositoryErrorCode.notFound.rawValue, message: "Key not found")

@@ -124,3 +124,47 @@ struct RepositoryKeyListResponse: ResponseEncodable {
     var success = true
     var keys: [RepositoryKeyResponse]
 }
+
+/// `GET /repo/{id}/replication`: counts, the items (not-yet-completed first) and the backfills.
+struct ReplicationResponse: ResponseEncodable {
+    struct Item: Encodable {
+        var key: String
+        var bucketId: String
+        var operation: String
+        var state: String
+        var attempts: Int
+        @Nullable var lastError: String?
+        var updatedAt: Date
+    }
+
+    struct BackfillProgress: Encodable {
+        var bucketId: String
+        var listed: Int
+        var done: Bool
+    }
+
+    var success = true
+    var pending: Int
+    var failed: Int
+    var completedLastDay: Int
+    var items: [Item]
+    var backfills: [BackfillProgress]
+
+    init(_ summary: ReplicationSummary) {
+        self.pending = summary.pending
+        self.failed = summary.failed
+        self.completedLastDay = summary.completedLastDay
+        self.items = summary.items.map { item in
+            Item(
+                key: item.key, bucketId: item.bucketId.canonical, operation: item.operation.rawValue, state: item.state.rawValue,
+                attempts: item.attempts, lastError: item.lastError, updatedAt: item.updatedAt
+            )
+        }
+        self.backfills = summary.backfills.map { BackfillProgress(bucketId: $0.bucketId.canonical, listed: $0.listed, done: $0.done) }
+    }
+}
+
+struct ReplicationRetryResponse: ResponseEncodable {
+    var success = true
+    var retried: Int
+}

@@ -25,8 +25,6 @@ struct Repairer: Service {
     let policy: ReplicationPolicy
     /// How long the repairer rests when there was nothing to do.
     var tick: Duration = .milliseconds(500)
-    /// Items worked at once.
-    var concurrency = 8
 
     var logger: Logger { self.handler.logger }
     var now: Date { self.handler.timeSource.now }
@@ -58,7 +56,7 @@ struct Repairer: Service {
             worked = true
             await self.advance(backfill)
         }
-        let items = try await self.store.claimDue(now: self.now, leaseUntil: leaseUntil, limit: self.concurrency)
+        let items = try await self.store.claimDue(now: self.now, leaseUntil: leaseUntil, limit: self.policy.concurrency)
         if !items.isEmpty {
             worked = true
             await withTaskGroup(of: Void.self) { group in
