@@ -25,7 +25,9 @@ struct LiveGateway: Sendable {
     static let folder = "team"
 
     /// Runs `body` against a gateway set up as above, and takes it all down after.
-    static func run<T: Sendable>(_ body: @Sendable (LiveGateway) async throws -> T) async throws -> T {
+    static func run<T: Sendable>(
+        configure: (inout CisternConfiguration) -> Void = { _ in }, _ body: @Sendable (LiveGateway) async throws -> T
+    ) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cistern-gateway-\(UUID().canonical)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -34,6 +36,7 @@ struct LiveGateway: Sendable {
         configuration.databaseURL = try await TestDatabase.freshURL(in: directory)
         configuration.gatewayPort = 0
         configuration.logLevel = .warning
+        configure(&configuration)
         var logger = Logger(label: "gateway-test")
         logger.logLevel = .warning
         let runtime = try await Runtime.open(configuration, timeSource: SystemTimeSource(), logger: logger)
@@ -126,6 +129,51 @@ struct LiveGateway: Sendable {
         return (access, secret)
     }
 
+    /// A MIRROR repository over two fresh buckets of the test server, registered at `masterEndpoint`
+    /// and `mirrorEndpoint` (the test server's unless given: an endpoint nothing listens on makes
+    /// a member that cannot be reached), with a WRITE key.
+    func addMirror(masterEndpoint: String? = nil, mirrorEndpoint: String? = nil) async throws -> MirrorRepository {
+        let settings = try S3TestServer.settings()
+        let buckets = SQLBucketStore(database: self.runtime.database)
+        func register(_ endpoint: String?) async throws -> Bucket {
+            let id = UUID()
+            let bucket = Bucket(
+                id: id, orgId: self.repository.orgId, workspaceId: self.repository.workspaceId, name: "m-\(id.canonical.prefix(8))",
+                bucket: try await S3TestServer.createBucket(), storageType: .s3, key: settings.accessKey,
+                secret: try self.runtime.sealer.seal(SecretValue(settings.secretKey), context: Bucket.sealingContext(id)),
+                endpoint: endpoint ?? settings.endpoint, region: "us-east-1", createdAt: Date()
+            )
+            try await buckets.create(bucket, limit: nil)
+            return bucket
+        }
+        let master = try await register(masterEndpoint)
+        let mirror = try await register(mirrorEndpoint)
+        let repository = Repository(
+            id: UUID(), orgId: self.repository.orgId, workspaceId: self.repository.workspaceId, name: "mirror-\(UUID().canonical.prefix(8))",
+            storageType: .s3, mode: .mirror,
+            members: [RepositoryMember(bucketId: master.id, isMaster: true), RepositoryMember(bucketId: mirror.id)], createdAt: Date()
+        )
+        let repositories = SQLRepositoryStore(database: self.runtime.database)
+        try await repositories.create(repository, limit: nil)
+        let id = UUID()
+        let access = "AK" + String(UUID().canonical.replacingOccurrences(of: "-", with: "").uppercased().prefix(18))
+        let secret = "secret-" + UUID().canonical
+        try await repositories.createKey(
+            RepositoryKey(
+                id: id, repositoryId: repository.id, name: "mirror", access: .write, key: access,
+                secret: try self.runtime.sealer.seal(SecretValue(secret), context: RepositoryKey.sealingContext(id)), createdAt: Date()
+            )
+        )
+        return MirrorRepository(repository: repository, master: master, mirror: mirror, key: (access, secret))
+    }
+
+    /// Points a registered bucket at the test server, as an operator fixing its endpoint would.
+    func reconnect(_ bucket: Bucket) async throws {
+        var connection = BucketChanges.Connection(bucket)
+        connection.endpoint = try S3TestServer.settings().endpoint
+        try await SQLBucketStore(database: self.runtime.database).update(id: bucket.id, orgId: bucket.orgId, BucketChanges(connection: connection))
+    }
+
     /// Sends a request to the gateway signed as an S3 client would sign it, with `key`.
     func send(
         _ method: String, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [], body: [UInt8] = [],
@@ -153,12 +201,20 @@ struct LiveGateway: Sendable {
     }
 
     /// The object as the provider holds it (nil when it does not), read with the bucket's own credentials.
-    func providerObject(_ key: String) async throws -> String? {
+    func providerObject(_ key: String, bucket: String? = nil) async throws -> String? {
         try await withS3Provider { provider in
-            let response = try await provider.send("GET", try S3TestServer.connection(bucket: self.bucket), key: key)
+            let response = try await provider.send("GET", try S3TestServer.connection(bucket: bucket ?? self.bucket), key: key)
             return response.status == 200 ? response.body : nil
         }
     }
+}
+
+/// A MIRROR repository `LiveGateway.addMirror` made.
+struct MirrorRepository: Sendable {
+    var repository: Repository
+    var master: Bucket
+    var mirror: Bucket
+    var key: (access: String, secret: String)
 }
 
 extension Array where Element == UInt8 {

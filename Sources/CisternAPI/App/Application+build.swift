@@ -110,7 +110,8 @@ func buildRouter(_ runtime: Runtime) async throws -> Router<AppRequestContext> {
         schedule: configuration.checkSchedule, timeSource: timeSource, changeSignal: runtime.credentialChanges
     ).addRoutes(to: authenticated)
     RepositoryController(
-        repositories: repositories, buckets: buckets, replication: SQLReplicationStore(database: database), authorizer: authorizer, sealer: sealer, providers: providers,
+        repositories: repositories, buckets: buckets, replication: SQLReplicationStore(database: database), authorizer: authorizer, sealer: sealer,
+        providers: providers,
         repositoriesPerOrganization: configuration.repositoriesPerOrganization, timeSource: timeSource,
         changeSignal: runtime.credentialChanges
     ).addRoutes(to: authenticated)
