@@ -32,6 +32,11 @@ struct MirrorGatewayTests {
             #expect(try await gateway.providerObject("notes/a.txt", bucket: copy) == "both sides")
             let head = try await gateway.send("HEAD", "/\(master)/notes/a.txt", key: mirror.key)
             #expect(head.status == 200 && status(head.headers) == "COMPLETED")
+            // A conditional write is the master's to decide; refused there, it reaches no mirror.
+            let refused = try await gateway.send(
+                "PUT", "/\(master)/notes/a.txt", headers: [("if-none-match", "*")], body: Array("second".utf8), key: mirror.key)
+            #expect(refused.status == 412)
+            #expect(try await gateway.providerObject("notes/a.txt", bucket: copy) == "both sides")
             // The mirror's name reaches the same repository.
             #expect(try await gateway.send("GET", "/\(copy)/notes/a.txt", key: mirror.key).body.text == "both sides")
             // ListBuckets shows the repository once, by its master's name.

@@ -4,6 +4,10 @@
                                             a NORMAL repository over its folder `team` and two keys;
                                             prints them as shell assignments
     gateway_clients.py boto3 GATEWAY_URL    runs the boto3 checks with the keys in the environment
+    gateway_clients.py mirror API_URL N     a MIRROR repository over two fresh buckets of that SeaweedFS,
+                                            the master holding N objects of 4 KiB first; waits for the
+                                            backfill, reports its time on stderr, prints the bucket and
+                                            a WRITE key as shell assignments (for scripts/bench-gateway)
 
 Every check asserts what a user would see; the first failure ends the run with its reason.
 """
@@ -198,8 +202,47 @@ def run_boto3(gateway):
           f"{checks} checks passed")
 
 
+def mirror(base, preloaded):
+    import concurrent.futures
+    import time
+    direct = seaweed()
+    master, copy = "mm-" + uuid.uuid4().hex[:12], "mc-" + uuid.uuid4().hex[:12]
+    for name in (master, copy):
+        direct.create_bucket(Bucket=name)
+    body = os.urandom(4096)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: direct.put_object(Bucket=master, Key=f"pre/{i:05d}", Body=body), range(preloaded)))
+    user = api(base, "POST", "/user/register", {
+        "email": f"mirror-{uuid.uuid4().hex[:8]}@example.com", "password": "Passw0rd!", "firstName": "M", "lastName": "B",
+        "companyName": "Mirror"})
+    token = user["accessToken"]
+    workspace = api(base, "GET", "/workspace", token=token)["workspaces"][0]["id"]
+    ids = [api(base, "POST", "/bucket", {
+        "name": name, "bucket": name, "storageType": "S3", "key": os.environ["CISTERN_TEST_S3_ACCESS_KEY"],
+        "secret": os.environ["CISTERN_TEST_S3_SECRET_KEY"], "endpoint": os.environ["CISTERN_TEST_S3_ENDPOINT"],
+        "workspaceId": workspace}, token)["bucketId"] for name in (master, copy)]
+    started = time.time()
+    repo = api(base, "POST", "/repo", {
+        "name": "mirror", "storageType": "S3", "mode": "MIRROR", "workspaceId": workspace,
+        "repoBuckets": [{"bucketId": ids[0], "master": True}, {"bucketId": ids[1]}]}, token)["repoId"]
+    while True:
+        status = api(base, "GET", f"/repo/{repo}/replication", token=token)
+        if status["pending"] == 0 and all(b["done"] for b in status["backfills"]):
+            break
+        time.sleep(0.05)
+    seconds = time.time() - started
+    copied = sum(1 for page in direct.get_paginator("list_objects_v2").paginate(Bucket=copy) for _ in page.get("Contents", []))
+    expect(copied == preloaded, f"the backfill left {copied} of {preloaded} objects on the mirror")
+    print(f"MIRROR backfill (repair) of {preloaded} objects of 4 KiB: {seconds:.2f} s, {preloaded / seconds:.0f} objects/s",
+          file=sys.stderr)
+    key = api(base, "POST", f"/repo/{repo}/apikey", {"name": "writer", "accessType": "WRITE"}, token)
+    print(f"MIRROR_BUCKET={master}\nMIRROR_KEY={key['key']}\nMIRROR_SECRET={key['secret']}")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "setup":
         setup(sys.argv[2])
+    elif sys.argv[1] == "mirror":
+        mirror(sys.argv[2], int(sys.argv[3]))
     else:
         run_boto3(sys.argv[2])

@@ -264,8 +264,21 @@ struct GatewayHandler: Sendable {
         _ settled: (Result<HTTPClientResponse, any Error>, [(route: MemberRoute, succeeded: Bool)]) async throws -> HTTPClientResponse
     ) async throws -> HTTPClientResponse {
         if length <= Self.partSize {
-            let results = try await self.sendWhole("PUT", targets.all, key: key, headers: headers, length: length, pieces: &pieces)
-            return try await settled(results[0], zip(targets.mirrors, results.dropFirst()).map { ($0, $1.isSuccess) })
+            let conditional = headers.contains { $0.0 == "if-match" || $0.0 == "if-none-match" }
+            guard conditional, !targets.mirrors.isEmpty else {
+                let results = try await self.sendWhole("PUT", targets.all, key: key, headers: headers, length: length, pieces: &pieces)
+                return try await settled(results[0], zip(targets.mirrors, results.dropFirst()).map { ($0, $1.isSuccess) })
+            }
+            // A conditional write is the master's to decide: it goes there first, and to the
+            // mirrors (without the condition) only once the master took it.
+            let whole = try await Self.collectRest(length, from: &pieces)
+            var replay = ReplayedPieces(whole)
+            let primary = try await self.sendWhole("PUT", [targets.primary], key: key, headers: headers, length: length, pieces: &replay)[0]
+            guard primary.isSuccess else { return try await settled(primary, []) }
+            let unconditional = headers.filter { $0.0 != "if-match" && $0.0 != "if-none-match" }
+            replay = ReplayedPieces(whole)
+            let mirrors = try await self.sendWhole("PUT", targets.mirrors, key: key, headers: unconditional, length: length, pieces: &replay)
+            return try await settled(primary, zip(targets.mirrors, mirrors).map { ($0, $1.isSuccess) })
         }
         var headers = headers
         headers.removeAll { $0.0 == "content-md5" || $0.0.hasPrefix("x-amz-checksum-") }
