@@ -63,6 +63,10 @@ public struct CisternConfiguration: Sendable {
     public var replication = ReplicationPolicy()
     /// Seconds a mirror's share of one write may take before it is cut loose and repaired later.
     public var mirrorTimeout = 60
+    /// The name this process's traffic figures carry (`host` in the statistics).
+    public var nodeName = ProcessInfo.processInfo.hostName
+    /// Seconds between two writes of the gateway's traffic counters to the database.
+    public var statsInterval = 60
 
     public init() {}
 
@@ -155,6 +159,14 @@ public struct CisternConfiguration: Sendable {
         Setting(flag: "gateway-host") { $0.gatewayHost = $1 },
         Setting(flag: "gateway-port") { config, value throws(ConfigurationError) in
             config.gatewayPort = try parse(value, as: "gateway-port", range: 0...65535)
+        },
+        Setting(flag: "node-name") { config, value throws(ConfigurationError) in
+            let name = value.trimmingCharacters(in: .whitespaces)
+            guard (1...100).contains(name.count) else { throw ConfigurationError(setting: "node-name", problem: "must be 1 to 100 characters") }
+            config.nodeName = name
+        },
+        Setting(flag: "stats-interval") { config, value throws(ConfigurationError) in
+            config.statsInterval = try parse(value, as: "stats-interval", range: 1...3600)
         },
         Setting(flag: "mirror-timeout") { config, value throws(ConfigurationError) in
             config.mirrorTimeout = try parse(value, as: "mirror-timeout", range: 1...86_400)

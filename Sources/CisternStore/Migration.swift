@@ -288,5 +288,45 @@ extension Migration {
                 """,
             ]
         ),
+        Migration(
+            version: 7,
+            name: "traffic",
+            statements: [
+                // What each serving process counted per repository, bucket and minute; minutes older
+                // than a week are rolled into days. No foreign keys: figures outlive what they count.
+                """
+                CREATE TABLE traffic_minutes (
+                    period_start BIGINT NOT NULL,
+                    repository_id TEXT NOT NULL,
+                    bucket_id TEXT NOT NULL,
+                    host TEXT NOT NULL,
+                    requests BIGINT NOT NULL,
+                    upload_bytes BIGINT NOT NULL,
+                    download_bytes BIGINT NOT NULL,
+                    size_change BIGINT NOT NULL,
+                    latency_ms BIGINT NOT NULL,
+                    PRIMARY KEY (period_start, repository_id, bucket_id, host)
+                )
+                """,
+                """
+                CREATE TABLE traffic_days (
+                    period_start BIGINT NOT NULL,
+                    repository_id TEXT NOT NULL,
+                    bucket_id TEXT NOT NULL,
+                    host TEXT NOT NULL,
+                    requests BIGINT NOT NULL,
+                    upload_bytes BIGINT NOT NULL,
+                    download_bytes BIGINT NOT NULL,
+                    size_change BIGINT NOT NULL,
+                    latency_ms BIGINT NOT NULL,
+                    PRIMARY KEY (period_start, repository_id, bucket_id, host)
+                )
+                """,
+                "CREATE INDEX traffic_minutes_by_bucket ON traffic_minutes (bucket_id)",
+                "CREATE INDEX traffic_minutes_by_repository ON traffic_minutes (repository_id)",
+                "CREATE INDEX traffic_days_by_bucket ON traffic_days (bucket_id)",
+                "CREATE INDEX traffic_days_by_repository ON traffic_days (repository_id)",
+            ]
+        ),
     ]
 }

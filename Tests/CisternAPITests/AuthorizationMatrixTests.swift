@@ -155,6 +155,10 @@ struct MatrixRow: Sendable, CustomTestStringConvertible {
         MatrixRow(name: "PUT /repo/{id}/apikey/{keyId}", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
             (.put, "/repo/\($0.repositoryId!)/apikey/\($0.repositoryKeyId!)", ["name": "renamed"])
         },
+        MatrixRow(name: "GET /bucket/stats", expected: [200, 200, 200, 200, 200, 200, 200, 200, 200]) { _ in (.get, "/bucket/stats", nil) },
+        MatrixRow(name: "GET /repo/stats", expected: [200, 200, 200, 200, 200, 200, 200, 200, 200]) { _ in (.get, "/repo/stats", nil) },
+        MatrixRow(name: "GET /stats/daily", expected: [200, 200, 200, 200, 200, 200, 200, 200, 200]) { _ in (.get, "/stats/daily", nil) },
+        MatrixRow(name: "GET /stats/minute", expected: [200, 200, 200, 200, 200, 200, 200, 200, 200]) { _ in (.get, "/stats/minute", nil) },
         MatrixRow(name: "GET /repo/{id}/replication", expected: [200, 200, 200, 404, 404, 200, 200, 200, 404]) {
             (.get, "/repo/\($0.repositoryId!)/replication", nil)
         },

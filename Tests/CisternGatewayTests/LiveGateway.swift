@@ -131,7 +131,8 @@ struct LiveGateway: Sendable {
 
     /// A MIRROR repository over two fresh buckets of the test server, registered at `masterEndpoint`
     /// and `mirrorEndpoint` (the test server's unless given: an endpoint nothing listens on makes
-    /// a member that cannot be reached), with a WRITE key.
+    /// a member that cannot be reached), with a WRITE key; with a reachable master, once its
+    /// backfill is done.
     func addMirror(masterEndpoint: String? = nil, mirrorEndpoint: String? = nil) async throws -> MirrorRepository {
         let settings = try S3TestServer.settings()
         let buckets = SQLBucketStore(database: self.runtime.database)
@@ -164,6 +165,17 @@ struct LiveGateway: Sendable {
                 secret: try self.runtime.sealer.seal(SecretValue(secret), context: RepositoryKey.sealingContext(id)), createdAt: Date()
             )
         )
+        if masterEndpoint == nil {
+            // The new repository's backfill lists the (empty) master; let it finish first, so that
+            // it cannot queue what a test writes next.
+            let store = SQLReplicationStore(database: self.runtime.database)
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                let summary = try await store.summary(repositoryId: repository.id, now: Date(), limit: 1)
+                if summary.pending == 0 && summary.backfills.allSatisfy(\.done) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
         return MirrorRepository(repository: repository, master: master, mirror: mirror, key: (access, secret))
     }
 

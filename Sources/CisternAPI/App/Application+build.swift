@@ -115,5 +115,6 @@ func buildRouter(_ runtime: Runtime) async throws -> Router<AppRequestContext> {
         repositoriesPerOrganization: configuration.repositoriesPerOrganization, timeSource: timeSource,
         changeSignal: runtime.credentialChanges
     ).addRoutes(to: authenticated)
+    StatsController(traffic: SQLTrafficStore(database: database), timeSource: timeSource).addRoutes(to: authenticated)
     return router
 }

@@ -16,6 +16,8 @@ struct GatewayHandler: Sendable {
     let credentials: CredentialCache
     let s3: S3Provider
     let replication: any ReplicationStore
+    /// Where each request's traffic is counted (nil: not counted).
+    var traffic: TrafficMeter?
     let timeSource: any TimeSource
     let logger: Logger
     /// The most one upstream request may take in all; each read is bounded by the HTTP client.
@@ -38,15 +40,18 @@ struct GatewayHandler: Sendable {
     }
 
     func respond(to request: Request, writer: consuming ResponseWriter) async throws {
+        let started = ContinuousClock.now
         let requestId = Self.requestId()
         let received = ReceivedRequest(request.head)
         var response: GatewayResponse
+        var call: Call?
         do {
-            let call = try await self.authorize(received)
+            let authorized = try await self.authorize(received)
+            call = authorized
             if received.header("expect")?.lowercased() == "100-continue" {
                 try await writer.writeInformationalHead(HTTPResponse(status: .continue))
             }
-            response = try await self.perform(call, body: request.body)
+            response = try await self.perform(authorized, body: request.body)
         } catch let error as S3Error {
             response = .error(error, resource: received.path, requestId: requestId)
         } catch {
@@ -55,7 +60,25 @@ struct GatewayHandler: Sendable {
             response = .error(failure, resource: received.path, requestId: requestId)
         }
         response.headers[.amzRequestId] = requestId
-        try await Self.write(response, omittingBody: received.method == "HEAD", to: writer)
+        var sent = 0
+        defer { if let call { self.count(call, status: response.status, sent: sent, since: started) } }
+        try await Self.write(response, omittingBody: received.method == "HEAD", to: writer, sent: &sent)
+    }
+
+    /// Adds a finished request to the traffic counters of its repository and the bucket its name
+    /// routes to. Uploaded bytes count when the write was taken, and a stored object's length is
+    /// its size change; deletes change sizes by what the gateway does not know (0).
+    func count(_ call: Call, status: HTTPResponse.Status, sent: Int, since started: ContinuousClock.Instant) {
+        guard let traffic = self.traffic, let name = call.bucket, let targets = call.credential.targets(name) else { return }
+        var counts = TrafficCounts(requests: 1, downloadBytes: Int64(sent))
+        let elapsed = ContinuousClock.now - started
+        counts.latencyMilliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        if status.kind == .successful, call.operation == .putObject || call.operation == .uploadPart {
+            let length = (call.request.header("x-amz-decoded-content-length") ?? call.request.header("content-length")).flatMap { Int64($0) } ?? 0
+            counts.uploadBytes = length
+            if call.operation == .putObject { counts.sizeChange = length }
+        }
+        traffic.add(counts, to: TrafficKey(at: self.timeSource.now, repositoryId: call.credential.repository.id, bucketId: targets.primary.bucket.id))
     }
 
     // MARK: Authorization
@@ -511,7 +534,8 @@ struct GatewayHandler: Sendable {
 
     // MARK: Writing the answer
 
-    static func write(_ response: GatewayResponse, omittingBody: Bool, to writer: consuming ResponseWriter) async throws {
+    /// Writes `response`, adding the body bytes that left to `sent`.
+    static func write(_ response: GatewayResponse, omittingBody: Bool, to writer: consuming ResponseWriter, sent: inout Int) async throws {
         var head = HTTPResponse(status: response.status, headerFields: response.headers)
         switch response.body {
         case .empty:
@@ -523,10 +547,14 @@ struct GatewayHandler: Sendable {
             } else {
                 head.headerFields[.contentLength] = String(buffer.readableBytes)
                 try await writer.write(response: head, body: ResponseBody(byteBuffer: buffer))
+                sent += buffer.readableBytes
             }
         case .upstream(let body):
             var bodyWriter = try await writer.writeHead(head)
-            for try await buffer in body { try await bodyWriter.write(buffer) }
+            for try await buffer in body {
+                try await bodyWriter.write(buffer)
+                sent += buffer.readableBytes
+            }
             try await bodyWriter.finish(nil)
         }
     }

@@ -31,7 +31,13 @@ public enum GatewayServer {
             s3: S3Provider(http: runtime.http), replication: replication, timeSource: runtime.timeSource, logger: runtime.logger
         )
         gateway.mirrorTimeout = .seconds(Int64(configuration.mirrorTimeout))
+        let meter = TrafficMeter()
+        gateway.traffic = meter
         let handler = gateway
+        let recorder = TrafficRecorder(
+            meter: meter, store: SQLTrafficStore(database: runtime.database), host: configuration.nodeName,
+            interval: .seconds(configuration.statsInterval), timeSource: runtime.timeSource, logger: runtime.logger
+        )
         let repairer = Repairer(
             handler: handler, store: replication, repositories: repositories, buckets: buckets, sealer: runtime.sealer,
             policy: configuration.replication
@@ -59,7 +65,8 @@ public enum GatewayServer {
                 await onListening?(port)
             }
         )
-        return [server, repairer]
+        // Stopped in reverse order: the listener first, so the recorder's last write counts every request.
+        return [recorder, repairer, server]
     }
 
     /// The server side of TLS from PEM files; a file that cannot be read or used stops the start
