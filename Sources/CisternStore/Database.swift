@@ -283,10 +283,12 @@ struct SQLiteConnectionSetup: ConnectionPoolSource {
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
         SQLiteConnection.open(storage: .file(path: self.path), threadPool: self.threadPool, logger: logger, on: eventLoop)
             .flatMap { connection in
+                // The busy timeout first: switching to WAL takes a lock that another process (one
+                // migrating the same new file) may hold, and without it that fails at once.
                 let pragmas = [
+                    "PRAGMA busy_timeout = 10000",
                     "PRAGMA journal_mode = WAL",
                     "PRAGMA synchronous = NORMAL",
-                    "PRAGMA busy_timeout = 10000",
                     "PRAGMA foreign_keys = ON",
                 ]
                 return pragmas.reduce(eventLoop.makeSucceededVoidFuture()) { previous, pragma in

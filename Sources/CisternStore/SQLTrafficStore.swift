@@ -13,7 +13,8 @@ public struct SQLTrafficStore: TrafficStore {
     public func record(_ counts: [TrafficKey: TrafficCounts], host: String) async throws {
         guard !counts.isEmpty else { return }
         try await self.database.transaction { sql in
-            for (key, value) in counts.sorted(by: { ($0.key.minute, $0.key.repositoryId.canonical) < ($1.key.minute, $1.key.repositoryId.canonical) }) {
+            for (key, value) in counts.sorted(by: { ($0.key.minute, $0.key.repositoryId.canonical) < ($1.key.minute, $1.key.repositoryId.canonical) })
+            {
                 try await sql.raw(
                     """
                     INSERT INTO traffic_minutes
@@ -39,11 +40,15 @@ public struct SQLTrafficStore: TrafficStore {
         """
     }
 
-    static let sums: SQLQueryString = """
-        CAST(SUM(requests) AS BIGINT) AS requests, CAST(SUM(upload_bytes) AS BIGINT) AS upload_bytes,
-        CAST(SUM(download_bytes) AS BIGINT) AS download_bytes, CAST(SUM(size_change) AS BIGINT) AS size_change,
-        CAST(SUM(latency_ms) AS BIGINT) AS latency_ms
-        """
+    /// The five sums, of the columns of `table` (a name or alias; joined tables have their own `latency_ms`).
+    static func sums(of table: String? = nil) -> SQLQueryString {
+        let t = table.map { $0 + "." } ?? ""
+        return """
+            CAST(SUM(\(unsafeRaw: t)requests) AS BIGINT) AS requests, CAST(SUM(\(unsafeRaw: t)upload_bytes) AS BIGINT) AS upload_bytes,
+            CAST(SUM(\(unsafeRaw: t)download_bytes) AS BIGINT) AS download_bytes,
+            CAST(SUM(\(unsafeRaw: t)size_change) AS BIGINT) AS size_change, CAST(SUM(\(unsafeRaw: t)latency_ms) AS BIGINT) AS latency_ms
+            """
+    }
 
     public func rollUp(before cutoff: Date) async throws {
         let before = cutoff.millisecondsSince1970
@@ -52,7 +57,7 @@ public struct SQLTrafficStore: TrafficStore {
                 """
                 INSERT INTO traffic_days
                     (period_start, repository_id, bucket_id, host, requests, upload_bytes, download_bytes, size_change, latency_ms)
-                SELECT period_start - (period_start % 86400000), repository_id, bucket_id, host, \(Self.sums)
+                SELECT period_start - (period_start % 86400000), repository_id, bucket_id, host, \(Self.sums())
                 FROM traffic_minutes WHERE period_start < \(bind: before)
                 GROUP BY period_start - (period_start % 86400000), repository_id, bucket_id, host
                 ON CONFLICT (period_start, repository_id, bucket_id, host) DO UPDATE SET \(Self.adding("traffic_days"))
@@ -87,7 +92,7 @@ public struct SQLTrafficStore: TrafficStore {
                 SELECT o.id AS id, t.requests, t.upload_bytes, t.download_bytes, t.size_change, t.latency_ms
                 FROM \(unsafeRaw: table) o
                 LEFT JOIN (
-                    SELECT \(unsafeRaw: column) AS owner, \(Self.sums) FROM (
+                    SELECT \(unsafeRaw: column) AS owner, \(Self.sums()) FROM (
                         SELECT \(unsafeRaw: column), requests, upload_bytes, download_bytes, size_change, latency_ms FROM traffic_minutes
                         UNION ALL
                         SELECT \(unsafeRaw: column), requests, upload_bytes, download_bytes, size_change, latency_ms FROM traffic_days
@@ -132,7 +137,7 @@ public struct SQLTrafficStore: TrafficStore {
         return try await self.database.withConnection { sql in
             try await sql.raw(
                 """
-                SELECT t.period_start, t.repository_id, t.bucket_id, t.host, \(Self.sums)
+                SELECT t.period_start, t.repository_id, t.bucket_id, t.host, \(Self.sums(of: "t"))
                 FROM (\(source)) t
                 LEFT JOIN repositories r ON r.id = t.repository_id
                 LEFT JOIN buckets b ON b.id = t.bucket_id

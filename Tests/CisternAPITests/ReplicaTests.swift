@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import CisternCore
+import CisternProviders
 import CisternTestSupport
+import Crypto
 import Foundation
 import NIOCore
 import Testing
@@ -84,12 +86,97 @@ struct ReplicaTests {
             throw error
         }
     }
+
+    /// Each process counts the gateway traffic it served and writes it under its own node name;
+    /// the statistics add both up.
+    @Test func eachProcessRecordsItsOwnTrafficUnderItsNodeName() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cistern-traffic-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["CISTERN_JWT_SECRET"] = KeyMaterial.generate().base64
+        environment["CISTERN_MASTER_KEY"] = KeyMaterial.generate().base64
+        environment["CISTERN_DATABASE_URL"] = try await TestDatabase.freshURL(in: directory)
+        environment["CISTERN_VALIDATE_BUCKETS"] = "false"
+        environment["CISTERN_BCRYPT_COST"] = "4"
+        environment["CISTERN_LOG_LEVEL"] = "warning"
+        environment["CISTERN_MONITOR_INTERVAL"] = "0"
+        environment["CISTERN_STATS_INTERVAL"] = "1"
+        var replicas: [Replica] = []
+        defer { for replica in replicas { replica.stop() } }
+        for name in ["node-a", "node-b"] {
+            environment["CISTERN_NODE_NAME"] = name
+            replicas.append(try Replica(environment: environment, dataDirectory: "\(directory)/\(name)"))
+        }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            for replica in replicas { try await replica.waitUntilHealthy(http) }
+            let (a, b) = (replicas[0], replicas[1])
+            let registered = try await a.call(
+                http, "POST", "/user/register",
+                ["email": "t@example.com", "password": "Passw0rd!", "firstName": "T", "lastName": "R", "companyName": "Traffic"])
+            let token = try #require(registered.json["accessToken"] as? String)
+            let workspaces = try await a.call(http, "GET", "/workspace", token: token)
+            let workspaceId = try #require(((workspaces.json["workspaces"] as? [[String: Any]])?.first)?["id"] as? String)
+            let settings = try S3TestServer.settings()
+            let bucketName = try await S3TestServer.createBucket()
+            let bucket = try await a.call(
+                http, "POST", "/bucket",
+                [
+                    "name": "traffic", "bucket": bucketName, "storageType": "S3", "key": settings.accessKey, "secret": settings.secretKey,
+                    "endpoint": settings.endpoint, "workspaceId": workspaceId,
+                ], token: token)
+            let bucketId = try #require(bucket.json["bucketId"] as? String)
+            let repository = try await a.call(
+                http, "POST", "/repo",
+                [
+                    "name": "counted", "storageType": "S3", "mode": "NORMAL", "workspaceId": workspaceId,
+                    "repoBuckets": [["bucketId": bucketId, "folder": "t"] as [String: any Sendable]],
+                ], token: token)
+            let repoId = try #require(repository.json["repoId"] as? String)
+            let key = try await a.call(http, "POST", "/repo/\(repoId)/apikey", ["name": "k", "accessType": "WRITE"], token: token)
+            let access = try #require(key.json["key"] as? String)
+            let secret = try #require(key.json["secret"] as? String)
+
+            // 1,000 bytes up through A; read back twice through B.
+            let body = [UInt8](repeating: 7, count: 1000)
+            #expect(try await a.s3(http, "PUT", "/\(bucketName)/object", body: body, key: (access, secret)) == 200)
+            for _ in 0..<2 { #expect(try await b.s3(http, "GET", "/\(bucketName)/object", key: (access, secret)) == 200) }
+
+            // Each process writes its own row within a second or two; the totals add them up.
+            var rows: [[String: Any]] = []
+            for _ in 0..<100 {
+                rows = (try await a.call(http, "GET", "/stats/minute?repoId=\(repoId)", token: token).json["data"] as? [[String: Any]]) ?? []
+                if rows.count == 2 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let byHost = Dictionary(uniqueKeysWithValues: rows.compactMap { row in (row["host"] as? String).map { ($0, row) } })
+            #expect(byHost["node-a"]?["requests"] as? Int == 1 && byHost["node-a"]?["upl_bytes"] as? Int == 1000)
+            #expect(byHost["node-a"]?["size_change"] as? Int == 1000)
+            #expect(byHost["node-b"]?["requests"] as? Int == 2 && byHost["node-b"]?["dwl_bytes"] as? Int == 2000)
+            #expect(byHost["node-b"]?["upl_bytes"] as? Int == 0)
+            let totals = try await b.call(http, "GET", "/repo/stats?repoId=\(repoId)", token: token).json["stats"] as? [[String: Any]]
+            #expect(totals?.first?["totalCount"] as? Int == 3)
+            #expect(totals?.first?["totalUploadBytes"] as? Int == 1000 && totals?.first?["totalDownloadBytes"] as? Int == 2000)
+            let onlyB = try await a.call(http, "GET", "/stats/daily?hosts=node-b", token: token).json["data"] as? [[String: Any]]
+            #expect(onlyB?.count == 1 && onlyB?.first?["dwl_bytes"] as? Int == 2000)
+            let buckets = try await a.call(http, "GET", "/bucket/stats", token: token).json["stats"] as? [[String: Any]]
+            #expect(buckets?.first?["bucketId"] as? String == bucketId && buckets?.first?["totalCount"] as? Int == 3)
+            try await http.shutdown()
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
 }
 
 /// One `cistern serve` process on a free port.
 final class Replica: @unchecked Sendable {
     let process = Process()
     let port: Int
+    /// Where its S3 gateway listens.
+    let gatewayPort: Int
     let log: String
 
     /// Starts `cistern serve` on a free port (or `port`), under an open-file limit when one is given.
@@ -102,7 +189,10 @@ final class Replica: @unchecked Sendable {
             self.port = listener.port
             listener.close()
         }
-        let arguments = ["serve", "--port", "\(self.port)", "--data-dir", dataDirectory]
+        let gatewayListener = try SilentListener()
+        self.gatewayPort = gatewayListener.port
+        gatewayListener.close()
+        let arguments = ["serve", "--port", "\(self.port)", "--gateway-port", "\(self.gatewayPort)", "--data-dir", dataDirectory]
         if let openFileLimit {
             self.process.executableURL = URL(fileURLWithPath: "/bin/sh")
             self.process.arguments = ["-c", "ulimit -n \(openFileLimit) && exec \"$0\" \"$@\"", binary.path] + arguments
@@ -177,4 +267,20 @@ final class Replica: @unchecked Sendable {
 
 struct ReplicaError: Error, CustomStringConvertible {
     var description: String
+}
+
+extension Replica {
+    /// Sends an S3 request to this process's gateway, signed with `key`; its status.
+    func s3(_ http: HTTPClient, _ method: String, _ path: String, body: [UInt8] = [], key: (access: String, secret: String)) async throws -> Int {
+        var request = SigV4Request(method: method, scheme: "http", host: "127.0.0.1", port: self.gatewayPort, path: path, query: [], headers: [])
+        request.payloadSHA256 = SigV4.hex(Array(SHA256.hash(data: body)))
+        let signed = SigV4Signer.sign(request, accessKey: key.access, secret: SecretValue(key.secret), region: "us-east-1", date: Date())
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = .init(rawValue: method)
+        for (name, value) in signed { outgoing.headers.add(name: name, value: value) }
+        if method == "PUT" { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await http.execute(outgoing, timeout: .seconds(30))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        return Int(response.status.code)
+    }
 }

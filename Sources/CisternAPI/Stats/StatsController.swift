@@ -109,7 +109,8 @@ struct TrafficRowsResponse: ResponseEncodable {
             self.upl_bytes = row.counts.uploadBytes
             self.dwl_bytes = row.counts.downloadBytes
             self.size_change = row.counts.sizeChange
-            self.latency_ms = row.counts.requests == 0 ? 0 : (Double(row.counts.latencyMilliseconds) / Double(row.counts.requests) * 10).rounded() / 10
+            self.latency_ms =
+                row.counts.requests == 0 ? 0 : (Double(row.counts.latencyMilliseconds) / Double(row.counts.requests) * 10).rounded() / 10
             self.host = row.host
         }
     }
