@@ -20,6 +20,8 @@ public struct Runtime: Sendable {
     public let logger: Logger
     /// Signalled by the management API when keys, repositories or buckets change.
     public let credentialChanges = ChangeSignal()
+    /// Set when the process is asked to stop (`cistern serve` watches SIGTERM and SIGINT).
+    public let draining = Draining()
     /// The client every provider request goes through.
     public let http: HTTPClient
 

@@ -4,6 +4,8 @@ import CisternBootstrap
 import CisternGateway
 import Foundation
 import Hummingbird
+import ServiceLifecycle
+import UnixSignals
 
 struct Cistern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -76,7 +78,7 @@ struct Serve: AsyncParsableCommand {
         try await failingInOneLine {
             let configuration = try self.options.resolve()
             let app = try await buildApplication(configuration, logger: configuration.makeLogger()) { runtime in
-                try await GatewayServer.services(runtime)
+                [DrainWatcher(draining: runtime.draining)] + (try await GatewayServer.services(runtime))
             }
             try await app.runService()
         }
@@ -101,5 +103,20 @@ func failingInOneLine(_ body: () async throws -> Void) async throws {
     do { try await body() } catch {
         reportFailure(error)
         throw ExitCode.failure
+    }
+}
+
+/// Marks the process as draining as soon as it is asked to stop (SIGTERM, SIGINT), before the
+/// servers wind down, so `GET /health/ready` turns 503 while requests in flight finish.
+struct DrainWatcher: Service {
+    let draining: Draining
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                self.draining.begin()
+                return
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CisternAPI
 import Foundation
 import HummingbirdTesting
+import SQLKit
 import Testing
 
 @Suite("Service endpoints and the wire")
@@ -21,6 +22,36 @@ struct ServiceTests {
             let response = try await api.request(.get, "/health")
             #expect(response.status == .ok)
             #expect(response.text == #"{"database":"ok","status":"ok"}"#)
+        }
+    }
+
+    @Test func livenessNeedsNothingAndReadinessTurns503WhileDraining() async throws {
+        let app = TestApp()
+        try await app.run { api in
+            let live = try await api.request(.get, "/health/live")
+            #expect(live.status == .ok && live.text == #"{"status":"ok"}"#)
+            let ready = try await api.request(.get, "/health/ready")
+            #expect(ready.status == .ok && ready.text == #"{"database":"ok","schema":"ok","status":"ok"}"#)
+            // As on SIGTERM: still alive, no longer ready.
+            try #require(app.draining.value).begin()
+            let draining = try await api.request(.get, "/health/ready")
+            #expect(draining.status == .serviceUnavailable && draining.string("status") == "draining")
+            #expect(try await api.request(.get, "/health/live").status == .ok)
+        }
+    }
+
+    @Test func readinessWantsTheSchemaThisBuildKnows() async throws {
+        let app = TestApp()
+        try await app.run { api in
+            // A newer Cistern migrated the database: this process must not take traffic.
+            try await app.withDatabase { database in
+                try await database.withConnection { sql in
+                    try await sql.raw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)").run()
+                }
+            }
+            let ready = try await api.request(.get, "/health/ready")
+            #expect(ready.status == .serviceUnavailable)
+            #expect(ready.string("status") == "unavailable" && ready.string("schema")?.hasPrefix("version 9999") == true)
         }
     }
 

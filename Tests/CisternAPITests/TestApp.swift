@@ -37,6 +37,8 @@ struct TestApp {
 
     /// The database the app runs on (see `TestDatabase`), made by `run`.
     let databaseURL = DatabaseURLBox()
+    /// The running app's drain flag, as `cistern serve` sets it on SIGTERM.
+    let draining = DrainingBox()
 
     /// Builds the app and runs `body` against it (in-process by default, or over a real socket).
     func run<T: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (APIClient) async throws -> T) async throws -> T {
@@ -45,7 +47,11 @@ struct TestApp {
         var configuration = self.configuration
         configuration.databaseURL = try await TestDatabase.freshURL(in: self.dataDirectory)
         self.databaseURL.value = configuration.databaseURL
-        let app = try await buildApplication(configuration, timeSource: self.clock)
+        let draining = self.draining
+        let app = try await buildApplication(configuration, timeSource: self.clock) { runtime in
+            draining.value = runtime.draining
+            return []
+        }
         return try await app.test(setup) { client in try await body(APIClient(client: client)) }
     }
 
@@ -64,6 +70,15 @@ struct TestApp {
 }
 
 /// Where `TestApp.run` put the database, for `withDatabase`.
+final class DrainingBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Draining?
+    var value: Draining? {
+        get { self.lock.withLock { self.stored } }
+        set { self.lock.withLock { self.stored = newValue } }
+    }
+}
+
 final class DatabaseURLBox: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: String?

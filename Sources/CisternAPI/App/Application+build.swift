@@ -92,7 +92,7 @@ func buildRouter(_ runtime: Runtime) async throws -> Router<AppRequestContext> {
         ErrorMiddleware()
         LogRequestsMiddleware(.info)
     }
-    ServiceController(database: database, timeSource: timeSource).addRoutes(to: router)
+    ServiceController(database: database, draining: runtime.draining, timeSource: timeSource).addRoutes(to: router)
     users.addPublicRoutes(to: router)
 
     let authenticated = router.group()

@@ -1,3 +1,4 @@
+import CisternBootstrap
 import CisternCore
 import CisternStore
 import Foundation
@@ -10,6 +11,7 @@ import NIOCore
 struct ServiceController {
     static let version = "0.1.0"
     let database: Database
+    let draining: Draining
     let timeSource: any TimeSource
     /// This process's row in the heartbeat table.
     let instance = UUID()
@@ -29,6 +31,8 @@ struct ServiceController {
             let answer = try await self.health(request, context: context)
             return Response(status: answer.status ?? .ok)
         }
+        router.get("/health/live") { _, _ in LiveResponse() }
+        router.get("/health/ready", use: self.ready)
         router.get("/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: ResponseBody(byteBuffer: Self.openAPIDocument))
         }
@@ -43,6 +47,37 @@ struct ServiceController {
     struct HealthResponse: ResponseEncodable {
         var status: String
         var database: String
+    }
+
+    struct LiveResponse: ResponseEncodable {
+        var status = "ok"
+    }
+
+    struct ReadyResponse: ResponseEncodable {
+        var status: String
+        var database: String
+        var schema: String
+    }
+
+    /// Ready for traffic: not draining, the database answers, and its schema is the one this
+    /// build knows (a replica started before a newer one migrated is not).
+    @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<ReadyResponse> {
+        let known = Migration.all.last?.version ?? 0
+        var answer = ReadyResponse(status: "ok", database: "ok", schema: "ok")
+        do {
+            let applied = try await Migrator(database: self.database).appliedVersions().max() ?? 0
+            if applied != known { answer.schema = "version \(applied), expected \(known)" }
+        } catch {
+            context.logger.error("readiness: the database does not answer", metadata: ["error": "\(Database.describe(error))"])
+            answer.database = "unavailable"
+            answer.schema = "unknown"
+        }
+        if self.draining.isDraining {
+            answer.status = "draining"
+        } else if answer.database != "ok" || answer.schema != "ok" {
+            answer.status = "unavailable"
+        }
+        return EditedResponse(status: answer.status == "ok" ? .ok : .serviceUnavailable, response: answer)
     }
 
     @Sendable func root(_ request: Request, context: AppRequestContext) async throws -> RootResponse {
