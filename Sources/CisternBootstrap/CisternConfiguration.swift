@@ -63,6 +63,16 @@ public struct CisternConfiguration: Sendable {
     public var replication = ReplicationPolicy()
     /// Seconds a mirror's share of one write may take before it is cut loose and repaired later.
     public var mirrorTimeout = 60
+    /// A bearer token `GET /metrics` requires (nil: the metrics are open to whoever reaches the port).
+    public var metricsToken: String?
+    /// `text` (swift-log's default lines) or `json` (one object per line).
+    public var logFormat = LogFormat.text
+
+    public enum LogFormat: String, Sendable {
+        case text
+        case json
+    }
+
     /// The name this process's traffic figures carry (`host` in the statistics).
     public var nodeName = ProcessInfo.processInfo.hostName
     /// Seconds between two writes of the gateway's traffic counters to the database.
@@ -159,6 +169,13 @@ public struct CisternConfiguration: Sendable {
         Setting(flag: "gateway-host") { $0.gatewayHost = $1 },
         Setting(flag: "gateway-port") { config, value throws(ConfigurationError) in
             config.gatewayPort = try parse(value, as: "gateway-port", range: 0...65535)
+        },
+        Setting(flag: "metrics-token") { $0.metricsToken = $1.isEmpty ? nil : $1 },
+        Setting(flag: "log-format") { config, value throws(ConfigurationError) in
+            guard let format = LogFormat(rawValue: value.lowercased()) else {
+                throw ConfigurationError(setting: "log-format", problem: "must be text or json, got '\(value)'")
+            }
+            config.logFormat = format
         },
         Setting(flag: "node-name") { config, value throws(ConfigurationError) in
             let name = value.trimmingCharacters(in: .whitespaces)

@@ -22,6 +22,10 @@ public struct Runtime: Sendable {
     public let credentialChanges = ChangeSignal()
     /// Set when the process is asked to stop (`cistern serve` watches SIGTERM and SIGINT).
     public let draining = Draining()
+    /// The process's metrics.
+    public let telemetry = Telemetry(version: Runtime.version)
+    /// This build's version, as `GET /` and the metrics report it.
+    public static let version = "0.1.0"
     /// The client every provider request goes through.
     public let http: HTTPClient
 
@@ -105,9 +109,13 @@ public func reportFailure(_ error: any Error, command: String = "cistern") {
 }
 
 extension CisternConfiguration {
-    /// The process's logger, at the configured level.
+    /// The process's logger, at the configured level, in the configured format.
     public func makeLogger() -> Logger {
-        var logger = Logger(label: "cistern")
+        var logger =
+            switch self.logFormat {
+            case .text: Logger(label: "cistern")
+            case .json: Logger(label: "cistern", factory: { JSONLogHandler(label: $0) })
+            }
         logger.logLevel = self.logLevel
         return logger
     }

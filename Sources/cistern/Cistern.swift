@@ -4,6 +4,7 @@ import CisternBootstrap
 import CisternGateway
 import Foundation
 import Hummingbird
+import Logging
 import ServiceLifecycle
 import UnixSignals
 
@@ -77,6 +78,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await failingInOneLine {
             let configuration = try self.options.resolve()
+            // Libraries that make their own loggers write in the same format.
+            if configuration.logFormat == .json { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
             let app = try await buildApplication(configuration, logger: configuration.makeLogger()) { runtime in
                 [DrainWatcher(draining: runtime.draining)] + (try await GatewayServer.services(runtime))
             }
@@ -115,8 +118,10 @@ struct DrainWatcher: Service {
         await cancelWhenGracefulShutdown {
             for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
                 self.draining.begin()
-                return
+                break
             }
         }
+        // Returning would end the whole group at once: stay until its graceful shutdown comes here.
+        try? await gracefulShutdown()
     }
 }

@@ -30,7 +30,8 @@ struct OpenAPITests {
     @Test func everyOperationHasAnIdAndEveryAuthenticatedOneDocuments401() async throws {
         let document = try await TestApp().run { api in try await api.request(.get, "/openapi.yaml").text }
         let unauthenticated: Set<String> = [
-            "GET /", "GET /health", "HEAD /health", "GET /health/live", "GET /health/ready", "GET /openapi.yaml", "POST /user/register",
+            "GET /", "GET /health", "HEAD /health", "GET /health/live", "GET /health/ready", "GET /metrics", "GET /openapi.yaml",
+            "POST /user/register",
             "POST /user/login", "POST /user/refresh",
         ]
         for (operation, block) in Self.operationBlocks(in: document) {

@@ -1,8 +1,10 @@
+import CisternBootstrap
 import CisternCore
 import CisternStore
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 
 /// Accounts and sessions: docs/contract.md §1.
 struct UserController {
@@ -14,6 +16,7 @@ struct UserController {
     let registrationOpen: Bool
     let loginThrottle: LoginThrottle
     let clientAddress: ClientAddress
+    let telemetry: Telemetry
 
     /// Routes that need no token.
     func addPublicRoutes(to router: some RouterMethods<AppRequestContext>) {
@@ -67,10 +70,12 @@ struct UserController {
         let record = (try? Validate.email(body.email)) == nil ? nil : try await self.accounts.signInRecord(email: body.email)
         guard let record else {
             try await self.passwords.verifyNothing(body.password)
+            self.telemetry.counter("cistern_login_failures_total").increment()
             await self.loginThrottle.recordFailure(account: body.email, address: address)
             throw CisternError(.unauthorized, code: "USER_NOT_FOUND", message: message)
         }
         guard try await self.passwords.verify(body.password, hash: record.passwordHash) else {
+            self.telemetry.counter("cistern_login_failures_total").increment()
             await self.loginThrottle.recordFailure(account: body.email, address: address)
             throw CisternError(.unauthorized, code: "INVALID_PASSWORD", message: message)
         }

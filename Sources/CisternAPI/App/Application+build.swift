@@ -34,7 +34,8 @@ public func buildApplication(
             services.append(
                 BucketMonitor(
                     buckets: SQLBucketStore(database: runtime.database), providers: runtime.providers, sealer: runtime.sealer,
-                    schedule: configuration.checkSchedule, concurrency: configuration.monitorConcurrency, timeSource: timeSource, logger: logger
+                    schedule: configuration.checkSchedule, concurrency: configuration.monitorConcurrency, timeSource: timeSource, logger: logger,
+                    telemetry: runtime.telemetry
                 )
             )
         }
@@ -84,15 +85,19 @@ func buildRouter(_ runtime: Runtime) async throws -> Router<AppRequestContext> {
             ),
             timeSource: timeSource
         ),
-        clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies)
+        clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies),
+        telemetry: runtime.telemetry
     )
 
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
+        ObserveRequestsMiddleware(telemetry: runtime.telemetry)
         ErrorMiddleware()
-        LogRequestsMiddleware(.info)
     }
-    ServiceController(database: database, draining: runtime.draining, timeSource: timeSource).addRoutes(to: router)
+    ServiceController(
+        database: database, draining: runtime.draining, telemetry: runtime.telemetry, metricsToken: configuration.metricsToken,
+        timeSource: timeSource
+    ).addRoutes(to: router)
     users.addPublicRoutes(to: router)
 
     let authenticated = router.group()

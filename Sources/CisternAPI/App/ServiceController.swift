@@ -4,14 +4,18 @@ import CisternStore
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import NIOCore
 
 /// `GET /` and `GET /health` (docs/contract.md §7), and `GET /openapi.yaml`, the description of
 /// every route (kept complete by a test that compares it with the router).
 struct ServiceController {
-    static let version = "0.1.0"
+    static let version = Runtime.version
     let database: Database
     let draining: Draining
+    let telemetry: Telemetry
+    /// The bearer token `GET /metrics` wants, if any.
+    let metricsToken: String?
     let timeSource: any TimeSource
     /// This process's row in the heartbeat table.
     let instance = UUID()
@@ -31,6 +35,7 @@ struct ServiceController {
             let answer = try await self.health(request, context: context)
             return Response(status: answer.status ?? .ok)
         }
+        router.get("/metrics", use: self.metrics)
         router.get("/health/live") { _, _ in LiveResponse() }
         router.get("/health/ready", use: self.ready)
         router.get("/openapi.yaml") { _, _ in
@@ -78,6 +83,36 @@ struct ServiceController {
             answer.status = "unavailable"
         }
         return EditedResponse(status: answer.status == "ok" ? .ok : .serviceUnavailable, response: answer)
+    }
+
+    /// The Prometheus text exposition. Gauges of stored state (buckets by status, the repair
+    /// queue) are read at each scrape; a database that does not answer leaves their last values.
+    @Sendable func metrics(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if let token = self.metricsToken {
+            let given = request.headers[.authorization] ?? ""
+            guard ConstantTime.equal(given, "Bearer " + token) else {
+                return Response(
+                    status: .unauthorized, headers: [.wwwAuthenticate: "Bearer", .contentType: "text/plain; charset=utf-8"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: "This endpoint wants the metrics token (CISTERN_METRICS_TOKEN).\n"))
+                )
+            }
+        }
+        do {
+            let buckets = try await self.database.bucketCountsByStatus()
+            for status in [BucketStatus?.none] + BucketStatus.allCases.map(Optional.some) {
+                self.telemetry.gauge("cistern_buckets", [("status", status?.rawValue ?? "UNCHECKED")]).record(buckets[status] ?? 0)
+            }
+            let repairs = try await self.database.repairCountsByState()
+            for state in ReplicationState.allCases {
+                self.telemetry.gauge("cistern_repair_queue_items", [("state", state.rawValue)]).record(repairs[state] ?? 0)
+            }
+        } catch {
+            context.logger.error("metrics: the database does not answer", metadata: ["error": "\(Database.describe(error))"])
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: self.telemetry.exposition()))
+        )
     }
 
     @Sendable func root(_ request: Request, context: AppRequestContext) async throws -> RootResponse {

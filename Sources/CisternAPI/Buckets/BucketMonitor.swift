@@ -1,8 +1,10 @@
+import CisternBootstrap
 import CisternCore
 import CisternProviders
 import CisternStore
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// Re-checks every live bucket on its schedule and records status, latency and history.
@@ -19,6 +21,8 @@ struct BucketMonitor: Service {
     let concurrency: Int
     let timeSource: any TimeSource
     let logger: Logger
+    /// Where probe durations and failures are counted (nil: nowhere).
+    var telemetry: Telemetry? = nil
     /// How often the monitor looks for due buckets.
     var tick: Duration = .seconds(5)
     /// How many buckets one claim takes.
@@ -65,7 +69,15 @@ struct BucketMonitor: Service {
 
     private func check(_ bucket: Bucket) async {
         do {
+            let started = ContinuousClock.now
             let result = await self.providers.probe(try bucket.connection(unsealingWith: self.sealer))
+            let provider = bucket.storageType.rawValue
+            self.telemetry?.timer("cistern_monitor_probe_duration_seconds", [("provider", provider)])
+                .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+            if result.status != .online {
+                self.telemetry?.counter("cistern_monitor_probe_failures_total", [("provider", provider), ("status", result.status.rawValue)])
+                    .increment()
+            }
             // A probe cut short by shutdown says nothing about the bucket: its claim lapses and
             // another pass checks it.
             guard !Task.isCancelled else { return }

@@ -1,3 +1,4 @@
+import CisternCore
 import CisternProviders
 import Crypto
 import NIOCore

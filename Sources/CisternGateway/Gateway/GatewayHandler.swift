@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CisternBootstrap
 import CisternCore
 import CisternProviders
 import CisternStore
@@ -6,6 +7,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdCore
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 
@@ -18,6 +20,8 @@ struct GatewayHandler: Sendable {
     let replication: any ReplicationStore
     /// Where each request's traffic is counted (nil: not counted).
     var traffic: TrafficMeter?
+    /// Where the request and provider metrics go (nil: nowhere).
+    var telemetry: Telemetry?
     let timeSource: any TimeSource
     let logger: Logger
     /// The most one upstream request may take in all; each read is bounded by the HTTP client.
@@ -61,8 +65,33 @@ struct GatewayHandler: Sendable {
         }
         response.headers[.amzRequestId] = requestId
         var sent = 0
-        defer { if let call { self.count(call, status: response.status, sent: sent, since: started) } }
+        defer {
+            if let call { self.count(call, status: response.status, sent: sent, since: started) }
+            self.observe(received, operation: call?.operation, status: response.status.code, sent: sent, requestId: requestId, since: started)
+        }
         try await Self.write(response, omittingBody: received.method == "HEAD", to: writer, sent: &sent)
+    }
+
+    /// The access-log line and the metrics of a finished request. Requests refused before their
+    /// operation was known count under `Unauthenticated`.
+    func observe(
+        _ request: ReceivedRequest, operation: S3Operation?, status: Int, sent: Int, requestId: String, since started: ContinuousClock.Instant
+    ) {
+        let elapsed = ContinuousClock.now - started
+        let name = operation?.name ?? "Unauthenticated"
+        let received = Int(request.header("x-amz-decoded-content-length") ?? request.header("content-length") ?? "0") ?? 0
+        if let telemetry = self.telemetry {
+            telemetry.recordRequest(listener: "gateway", route: name, method: request.method, status: status, duration: elapsed)
+            if received > 0 { telemetry.counter("cistern_gateway_bytes_total", [("operation", name), ("direction", "in")]).increment(by: received) }
+            if sent > 0 { telemetry.counter("cistern_gateway_bytes_total", [("operation", name), ("direction", "out")]).increment(by: sent) }
+        }
+        self.logger.info(
+            "request finished",
+            metadata: [
+                "listener": "gateway", "method": "\(request.method)", "route": "\(name)", "status": "\(status)",
+                "durationMs": "\(String(format: "%.2f", Double(elapsed.nanoseconds) / 1e6))", "bytes": "\(sent)", "requestId": "\(requestId)",
+            ]
+        )
     }
 
     /// Adds a finished request to the traffic counters of its repository and the bucket its name
@@ -495,6 +524,13 @@ struct GatewayHandler: Sendable {
         _ method: String, _ route: MemberRoute, key: String?, query: [(String, String)] = [], headers: [(String, String)],
         body: HTTPClientRequest.Body? = nil, timeout: TimeAmount? = nil
     ) async throws -> HTTPClientResponse {
+        let started = ContinuousClock.now
+        defer {
+            self.telemetry?.timer(
+                "cistern_provider_request_duration_seconds", [("provider", route.bucket.storageType.rawValue), ("operation", method)]
+            )
+            .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        }
         do {
             return try await self.s3.stream(
                 method, route.connection, key: key.map(route.member.providerKey), query: query, headers: headers, body: body,

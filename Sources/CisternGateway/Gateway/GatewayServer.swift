@@ -33,6 +33,7 @@ public enum GatewayServer {
         gateway.mirrorTimeout = .seconds(Int64(configuration.mirrorTimeout))
         let meter = TrafficMeter()
         gateway.traffic = meter
+        gateway.telemetry = runtime.telemetry
         let handler = gateway
         let recorder = TrafficRecorder(
             meter: meter, store: SQLTrafficStore(database: runtime.database), host: configuration.nodeName,

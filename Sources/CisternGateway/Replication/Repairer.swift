@@ -31,7 +31,7 @@ struct Repairer: Service {
 
     func run() async throws {
         var lastPrune = ContinuousClock.now - .seconds(3600)
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var worked = false
             do {
                 worked = try await cancelWhenGracefulShutdown { try await self.runOnce() }

@@ -28,6 +28,34 @@ enum S3Operation: Equatable, Sendable {
     /// Something S3 has that the gateway does not serve (yet): its name, for the error.
     case notImplemented(String)
 
+    /// Its name in the S3 API, as metrics and the access log show it.
+    var name: String {
+        switch self {
+        case .listBuckets: "ListBuckets"
+        case .headBucket: "HeadBucket"
+        case .getBucketLocation: "GetBucketLocation"
+        case .getBucketVersioning: "GetBucketVersioning"
+        case .listObjects(let version): version == 2 ? "ListObjectsV2" : "ListObjects"
+        case .listObjectVersions: "ListObjectVersions"
+        case .createBucket: "CreateBucket"
+        case .deleteBucket: "DeleteBucket"
+        case .deleteObjects: "DeleteObjects"
+        case .getObject: "GetObject"
+        case .headObject: "HeadObject"
+        case .putObject: "PutObject"
+        case .copyObject: "CopyObject"
+        case .uploadPartCopy: "UploadPartCopy"
+        case .deleteObject: "DeleteObject"
+        case .createMultipartUpload: "CreateMultipartUpload"
+        case .uploadPart: "UploadPart"
+        case .completeMultipartUpload: "CompleteMultipartUpload"
+        case .abortMultipartUpload: "AbortMultipartUpload"
+        case .listParts: "ListParts"
+        case .listMultipartUploads: "ListMultipartUploads"
+        case .notImplemented: "NotImplemented"
+        }
+    }
+
     /// The least key access that may perform it.
     var requiredAccess: RepositoryAccess {
         switch self {

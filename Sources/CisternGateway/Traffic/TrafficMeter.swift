@@ -46,7 +46,7 @@ struct TrafficRecorder: Service {
 
     func run() async throws {
         var lastRollUp = ContinuousClock.now - .seconds(3600)
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
             await self.flush()
             if ContinuousClock.now - lastRollUp >= .seconds(3600) {

@@ -1,7 +1,7 @@
 /// Comparisons whose time does not depend on where two secrets first differ.
-enum ConstantTime {
+public enum ConstantTime {
     /// Whether `a` and `b` hold the same bytes; takes as long for any two texts of one length.
-    static func equal(_ a: String, _ b: String) -> Bool {
+    public static func equal(_ a: String, _ b: String) -> Bool {
         let a = Array(a.utf8)
         let b = Array(b.utf8)
         guard a.count == b.count else { return false }
