@@ -65,6 +65,16 @@ def setup(base):
     print(f"GW_BUCKET={bucket}")
     print(f"GW_WRITE_KEY={write['key']}\nGW_WRITE_SECRET={write['secret']}")
     print(f"GW_READ_KEY={read['key']}\nGW_READ_SECRET={read['secret']}")
+    print(f"GW_TOKEN={token}")
+
+
+def capture_setup(base):
+    """What `setup` prints, as text."""
+    import contextlib
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        setup(base)
+    return out.getvalue()
 
 
 def client(gateway, key, secret, **config):
