@@ -30,7 +30,7 @@ struct BucketMonitor: Service {
 
     func run() async throws {
         self.logger.info("bucket monitor started", metadata: ["interval": "\(self.schedule.interval)", "concurrency": "\(self.concurrency)"])
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 // A pass over many buckets can take long: shutdown cancels it rather than wait.
                 _ = try await cancelWhenGracefulShutdown { try await self.runOnce() }
