@@ -26,7 +26,8 @@ struct LiveGateway: Sendable {
 
     /// Runs `body` against a gateway set up as above, and takes it all down after.
     static func run<T: Sendable>(
-        configure: (inout CisternConfiguration) -> Void = { _ in }, _ body: @Sendable (LiveGateway) async throws -> T
+        configure: (inout CisternConfiguration) -> Void = { _ in }, afterShutdown: (Runtime) async throws -> Void = { _ in },
+        _ body: @Sendable (LiveGateway) async throws -> T
     ) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cistern-gateway-\(UUID().canonical)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -58,6 +59,11 @@ struct LiveGateway: Sendable {
             await group.triggerGracefulShutdown()
             try? await running.value
             try await http.shutdown()
+            // The services are down; the database is still open for a look at what they left.
+            do { try await afterShutdown(runtime) } catch {
+                await runtime.close()
+                throw error
+            }
             await runtime.close()
             return try result.get()
         } catch {
