@@ -9,14 +9,12 @@ import Testing
 struct TrafficTests {
     @Test func countersAreWrittenAtShutdownEvenBeforeTheirInterval() async throws {
         let repository = TotalsBox()
-        try await LiveGateway.run(
-            configure: { $0.statsInterval = 3600 },
-            afterShutdown: { runtime in
-                let id = try #require(repository.id)
-                repository.totals = try await SQLTrafficStore(database: runtime.database).repositoryTotals(
-                    .organization(try #require(repository.orgId)), repositoryIds: [id])
-            }
-        ) { gateway in
+        let afterShutdown: (Runtime) async throws -> Void = { runtime in
+            let id = try #require(repository.id)
+            repository.totals = try await SQLTrafficStore(database: runtime.database).repositoryTotals(
+                .organization(try #require(repository.orgId)), repositoryIds: [id])
+        }
+        try await LiveGateway.run(configure: { $0.statsInterval = 3600 }, afterShutdown: afterShutdown) { gateway in
             repository.id = gateway.repository.id
             repository.orgId = gateway.repository.orgId
             #expect(try await gateway.send("PUT", "/\(gateway.bucket)/counted", body: Array(repeating: 1, count: 500)).status == 200)
