@@ -14,7 +14,8 @@ struct TrafficTests {
             repository.totals = try await SQLTrafficStore(database: runtime.database).repositoryTotals(
                 .organization(try #require(repository.orgId)), repositoryIds: [id])
         }
-        try await LiveGateway.run(configure: { $0.statsInterval = 3600 }, afterShutdown: afterShutdown) { gateway in
+        let hourly: (inout CisternConfiguration) -> Void = { $0.statsInterval = 3600 }
+        try await LiveGateway.run(configure: hourly, afterShutdown: afterShutdown) { gateway in
             repository.id = gateway.repository.id
             repository.orgId = gateway.repository.orgId
             #expect(try await gateway.send("PUT", "/\(gateway.bucket)/counted", body: Array(repeating: 1, count: 500)).status == 200)
