@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Metrics
 import Prometheus
 
@@ -48,11 +49,22 @@ public final class Telemetry: Sendable {
         Metrics.Gauge(label: name, dimensions: dimensions, factory: self.factory)
     }
 
-    /// One finished request of either listener.
-    public func recordRequest(listener: String, route: String, method: String, status: Int, duration: Duration) {
+    /// One finished request of either listener: its metrics, and its access-log line (`request
+    /// finished`) on `logger`. `bytes` is the body sent, when known.
+    public func finishRequest(
+        listener: String, route: String, method: String, status: Int, duration: Duration, bytes: Int?, requestId: String, logger: Logger
+    ) {
         let dimensions = [("listener", listener), ("route", route), ("method", method), ("status", String(status))]
         self.counter("http_server_requests_total", dimensions).increment()
         self.timer("http_server_request_duration_seconds", dimensions).recordNanoseconds(duration.nanoseconds)
+        logger.info(
+            "request finished",
+            metadata: [
+                "listener": "\(listener)", "method": "\(method)", "route": "\(route)", "status": "\(status)",
+                "durationMs": "\(String(format: "%.2f", Double(duration.nanoseconds) / 1e6))", "bytes": "\(bytes.map(String.init) ?? "-")",
+                "requestId": "\(requestId)",
+            ]
+        )
     }
 
     /// The Prometheus text exposition of everything recorded, with help lines.

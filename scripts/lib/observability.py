@@ -153,8 +153,9 @@ def main():
         expect({"time", "level", "message", "metadata"} <= set(entry), f"a log line lacks a field: {line[:200]}")
         if entry["message"] == "request finished":
             meta = entry["metadata"]
-            expect({"method", "route", "status", "durationMs", "bytes", "requestId"} <= set(meta), f"an access line lacks a field: {meta}")
-            finished[meta.get("listener", "api")] += 1
+            expect({"listener", "method", "route", "status", "durationMs", "bytes", "requestId"} <= set(meta),
+                   f"an access line lacks a field: {meta}")
+            finished[meta["listener"]] += 1
     expect(finished["gateway"] >= 8 and finished["api"] >= 10, f"access lines: {finished}")
     text = "\n".join(lines)
     for secret in (TOKEN, os.environ["GW_WRITE_SECRET"], os.environ["CISTERN_TEST_S3_SECRET_KEY"], "Passw0rd!"):

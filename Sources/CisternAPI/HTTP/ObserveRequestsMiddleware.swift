@@ -24,17 +24,10 @@ struct ObserveRequestsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     func finish(_ request: Request, context: Context, status: Int, bytes: Int?, since started: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - started
         // The route template, never the path itself: ids stay out of labels and log keys.
-        let route = context.endpointPath ?? "unmatched"
-        self.telemetry.recordRequest(listener: "api", route: route, method: request.method.rawValue, status: status, duration: elapsed)
-        context.logger.info(
-            "request finished",
-            metadata: [
-                "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(status)",
-                "durationMs": "\(String(format: "%.2f", Double(elapsed.nanoseconds) / 1e6))", "bytes": "\(bytes.map(String.init) ?? "-")",
-                "requestId": "\(context.id)",
-            ]
+        self.telemetry.finishRequest(
+            listener: "api", route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: status,
+            duration: ContinuousClock.now - started, bytes: bytes, requestId: "\(context.id)", logger: context.logger
         )
     }
 }

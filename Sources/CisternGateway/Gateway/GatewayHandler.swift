@@ -18,10 +18,10 @@ struct GatewayHandler: Sendable {
     let credentials: CredentialCache
     let s3: S3Provider
     let replication: any ReplicationStore
-    /// Where each request's traffic is counted (nil: not counted).
-    var traffic: TrafficMeter?
-    /// Where the request and provider metrics go (nil: nowhere).
-    var telemetry: Telemetry?
+    /// Where each request's traffic is counted.
+    let traffic: TrafficMeter
+    /// Where the request and provider metrics go.
+    let telemetry: Telemetry
     let timeSource: any TimeSource
     let logger: Logger
     /// The most one upstream request may take in all; each read is bounded by the HTTP client.
@@ -41,6 +41,8 @@ struct GatewayHandler: Sendable {
         var bucket: String?
         var key: String?
         var query: [(name: String, value: String)]
+        /// The members the bucket name reaches (nil: no bucket, or none of that name).
+        var targets: Targets?
     }
 
     func respond(to request: Request, writer: consuming ResponseWriter) async throws {
@@ -65,49 +67,32 @@ struct GatewayHandler: Sendable {
         }
         response.headers[.amzRequestId] = requestId
         var sent = 0
-        defer {
-            if let call { self.count(call, status: response.status, sent: sent, since: started) }
-            self.observe(received, operation: call?.operation, status: response.status.code, sent: sent, requestId: requestId, since: started)
-        }
+        defer { self.finish(received, call, status: response.status, sent: sent, requestId: requestId, duration: ContinuousClock.now - started) }
         try await Self.write(response, omittingBody: received.method == "HEAD", to: writer, sent: &sent)
     }
 
-    /// The access-log line and the metrics of a finished request. Requests refused before their
-    /// operation was known count under `Unauthenticated`.
-    func observe(
-        _ request: ReceivedRequest, operation: S3Operation?, status: Int, sent: Int, requestId: String, since started: ContinuousClock.Instant
-    ) {
-        let elapsed = ContinuousClock.now - started
-        let name = operation?.name ?? "Unauthenticated"
+    /// What a finished request leaves behind: its metrics and access-log line (requests refused
+    /// before their operation was known count under `Unauthenticated`), and its traffic, added to
+    /// the counters of its repository and the bucket its name routes to. Uploaded bytes count
+    /// when the write was taken, and a stored object's length is its size change; deletes change
+    /// sizes by what the gateway does not know (0).
+    func finish(_ request: ReceivedRequest, _ call: Call?, status: HTTPResponse.Status, sent: Int, requestId: String, duration: Duration) {
         let received = Int(request.header("x-amz-decoded-content-length") ?? request.header("content-length") ?? "0") ?? 0
-        if let telemetry = self.telemetry {
-            telemetry.recordRequest(listener: "gateway", route: name, method: request.method, status: status, duration: elapsed)
-            if received > 0 { telemetry.counter("cistern_gateway_bytes_total", [("operation", name), ("direction", "in")]).increment(by: received) }
-            if sent > 0 { telemetry.counter("cistern_gateway_bytes_total", [("operation", name), ("direction", "out")]).increment(by: sent) }
-        }
-        self.logger.info(
-            "request finished",
-            metadata: [
-                "listener": "gateway", "method": "\(request.method)", "route": "\(name)", "status": "\(status)",
-                "durationMs": "\(String(format: "%.2f", Double(elapsed.nanoseconds) / 1e6))", "bytes": "\(sent)", "requestId": "\(requestId)",
-            ]
+        let name = call?.operation.name ?? "Unauthenticated"
+        self.telemetry.finishRequest(
+            listener: "gateway", route: name, method: request.method, status: status.code, duration: duration, bytes: sent, requestId: requestId,
+            logger: self.logger
         )
-    }
-
-    /// Adds a finished request to the traffic counters of its repository and the bucket its name
-    /// routes to. Uploaded bytes count when the write was taken, and a stored object's length is
-    /// its size change; deletes change sizes by what the gateway does not know (0).
-    func count(_ call: Call, status: HTTPResponse.Status, sent: Int, since started: ContinuousClock.Instant) {
-        guard let traffic = self.traffic, let name = call.bucket, let targets = call.credential.targets(name) else { return }
-        var counts = TrafficCounts(requests: 1, downloadBytes: Int64(sent))
-        let elapsed = ContinuousClock.now - started
-        counts.latencyMilliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        if received > 0 { self.telemetry.counter("cistern_gateway_bytes_total", [("operation", name), ("direction", "in")]).increment(by: received) }
+        if sent > 0 { self.telemetry.counter("cistern_gateway_bytes_total", [("operation", name), ("direction", "out")]).increment(by: sent) }
+        guard let call, let targets = call.targets else { return }
+        var counts = TrafficCounts(requests: 1, downloadBytes: Int64(sent), latencyMilliseconds: duration.nanoseconds / 1_000_000)
         if status.kind == .successful, call.operation == .putObject || call.operation == .uploadPart {
-            let length = (call.request.header("x-amz-decoded-content-length") ?? call.request.header("content-length")).flatMap { Int64($0) } ?? 0
-            counts.uploadBytes = length
-            if call.operation == .putObject { counts.sizeChange = length }
+            counts.uploadBytes = Int64(received)
+            if call.operation == .putObject { counts.sizeChange = Int64(received) }
         }
-        traffic.add(counts, to: TrafficKey(at: self.timeSource.now, repositoryId: call.credential.repository.id, bucketId: targets.primary.bucket.id))
+        self.traffic.add(
+            counts, to: TrafficKey(at: self.timeSource.now, repositoryId: call.credential.repository.id, bucketId: targets.primary.bucket.id))
     }
 
     // MARK: Authorization
@@ -130,7 +115,10 @@ struct GatewayHandler: Sendable {
         guard credential.key.access >= operation.requiredAccess else {
             throw S3Error.accessDenied("This key has \(credential.key.access.rawValue) access")
         }
-        return Call(request: request, credential: credential, signature: signature, operation: operation, bucket: bucket, key: key, query: query)
+        return Call(
+            request: request, credential: credential, signature: signature, operation: operation, bucket: bucket, key: key, query: query,
+            targets: bucket.flatMap(credential.targets)
+        )
     }
 
     // MARK: Operations
@@ -140,7 +128,7 @@ struct GatewayHandler: Sendable {
             throw S3Error("NotImplemented", "A header or query you provided implies functionality that is not implemented (\(what)).", status: 501)
         }
         if call.operation == .listBuckets { return self.listBuckets(call.credential) }
-        guard let name = call.bucket, let targets = call.credential.targets(name) else {
+        guard let name = call.bucket, let targets = call.targets else {
             throw S3Error("NoSuchBucket", "The specified bucket does not exist", status: 404)
         }
         if let other = targets.all.first(where: { $0.bucket.storageType != .s3 }) {
@@ -526,7 +514,7 @@ struct GatewayHandler: Sendable {
     ) async throws -> HTTPClientResponse {
         let started = ContinuousClock.now
         defer {
-            self.telemetry?.timer(
+            self.telemetry.timer(
                 "cistern_provider_request_duration_seconds", [("provider", route.bucket.storageType.rawValue), ("operation", method)]
             )
             .recordNanoseconds((ContinuousClock.now - started).nanoseconds)

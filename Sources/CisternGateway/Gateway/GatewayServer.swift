@@ -26,15 +26,12 @@ public enum GatewayServer {
         let repositories = SQLRepositoryStore(database: runtime.database)
         let buckets = SQLBucketStore(database: runtime.database)
         let replication = SQLReplicationStore(database: runtime.database)
-        var gateway = GatewayHandler(
-            credentials: CredentialCache(repositories: repositories, buckets: buckets, sealer: runtime.sealer, changes: runtime.credentialChanges),
-            s3: S3Provider(http: runtime.http), replication: replication, timeSource: runtime.timeSource, logger: runtime.logger
-        )
-        gateway.mirrorTimeout = .seconds(Int64(configuration.mirrorTimeout))
         let meter = TrafficMeter()
-        gateway.traffic = meter
-        gateway.telemetry = runtime.telemetry
-        let handler = gateway
+        let handler = GatewayHandler(
+            credentials: CredentialCache(repositories: repositories, buckets: buckets, sealer: runtime.sealer, changes: runtime.credentialChanges),
+            s3: S3Provider(http: runtime.http), replication: replication, traffic: meter, telemetry: runtime.telemetry,
+            timeSource: runtime.timeSource, logger: runtime.logger, mirrorTimeout: .seconds(Int64(configuration.mirrorTimeout))
+        )
         let recorder = TrafficRecorder(
             meter: meter, store: SQLTrafficStore(database: runtime.database), host: configuration.nodeName,
             interval: .seconds(configuration.statsInterval), timeSource: runtime.timeSource, logger: runtime.logger
