@@ -22,6 +22,13 @@ struct MemberRoute: Sendable {
     var connection: BucketConnection
 }
 
+extension MemberRoute {
+    /// `member` of `bucket`, its credentials unsealed with `sealer`.
+    init(_ member: RepositoryMember, of bucket: Bucket, unsealingWith sealer: SecretSealer) throws {
+        self.init(member: member, bucket: bucket, connection: try bucket.connection(unsealingWith: sealer))
+    }
+}
+
 /// Repository keys by access key id, with their repositories and members, held for a few
 /// seconds: a request then needs no database round trip. An entry is dropped when this
 /// process changes keys, repositories or buckets (`ChangeSignal`), and in any case after
@@ -82,7 +89,7 @@ final class CredentialCache: Sendable {
         var members: [(name: String, route: MemberRoute)] = []
         for member in repository.members {
             guard let bucket = rows.first(where: { $0.id == member.bucketId }) else { continue }
-            let route = MemberRoute(member: member, bucket: bucket, connection: try bucket.connection(unsealingWith: self.sealer))
+            let route = try MemberRoute(member, of: bucket, unsealingWith: self.sealer)
             members.append((bucket.bucket, route))
         }
         return Credential(key: key, secret: secret, repository: repository, members: members)

@@ -39,7 +39,7 @@ extension GatewayHandler {
             )
         } catch {
             for (route, result) in zip(targets.all, started) {
-                if case .success(let id) = result { _ = try? await self.upstream("DELETE", route, key: key, query: [("uploadId", id)], headers: []) }
+                if case .success(let id) = result { await self.abandon(key, id, on: route) }
             }
             throw error
         }
@@ -123,7 +123,7 @@ extension GatewayHandler {
         }
         for (route, result) in zip(targets.all, results).dropFirst() where !result.isSuccess {
             if let uploadId = ids[route.bucket.id] {
-                _ = try? await self.upstream("DELETE", route, key: key, query: [("uploadId", uploadId)], headers: [])
+                await self.abandon(key, uploadId, on: route)
             }
         }
         let mirrors = zip(targets.mirrors, results.dropFirst()).map { (route: $0, succeeded: $1.isSuccess) }

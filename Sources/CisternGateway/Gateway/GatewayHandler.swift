@@ -395,14 +395,14 @@ struct GatewayHandler: Sendable {
                     kept.append(upload)
                 case .failure:
                     left.append(upload.route)
-                    _ = try? await self.upstream("DELETE", upload.route, key: key, query: [("uploadId", upload.id)], headers: [])
+                    await self.abandon(key, upload.id, on: upload.route)
                 }
             }
             kept[0].etags.append(try results[0].get())
             uploads = kept
         }
         if case .failure(let error) = started[0] {
-            for upload in uploads { _ = try? await self.upstream("DELETE", upload.route, key: key, query: [("uploadId", upload.id)], headers: []) }
+            for upload in uploads { await self.abandon(key, upload.id, on: upload.route) }
             throw error
         }
         do {
@@ -432,7 +432,7 @@ struct GatewayHandler: Sendable {
                 )
             }
         } catch {
-            for upload in uploads { _ = try? await self.upstream("DELETE", upload.route, key: key, query: [("uploadId", upload.id)], headers: []) }
+            for upload in uploads { await self.abandon(key, upload.id, on: upload.route) }
             throw error
         }
         let live = uploads
@@ -441,11 +441,17 @@ struct GatewayHandler: Sendable {
             return try await self.complete(key, route: route, uploadId: upload.id, etags: upload.etags, timeout: timeout)
         }
         for (upload, result) in zip(live, completed) where !result.isSuccess {
-            _ = try? await self.upstream("DELETE", upload.route, key: key, query: [("uploadId", upload.id)], headers: [])
+            await self.abandon(key, upload.id, on: upload.route)
         }
         var mirrors = left.map { (route: $0, succeeded: false) }
         mirrors += zip(live, completed).dropFirst().map { (route: $0.route, succeeded: $1.isSuccess) }
         return try await settled(completed[0], mirrors)
+    }
+
+    /// Aborts a member's multipart upload that will not be completed; a failure leaves it to the
+    /// provider's own clean-up, which nothing here can do better.
+    func abandon(_ key: String?, _ uploadId: String, on route: MemberRoute) async {
+        _ = try? await self.upstream("DELETE", route, key: key, query: [("uploadId", uploadId)], headers: [])
     }
 
     /// Completes a member's multipart upload from its part ETags, in order (numbered from 1 unless `numbers` says).

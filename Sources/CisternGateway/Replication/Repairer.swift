@@ -131,8 +131,8 @@ struct Repairer: Service {
         guard let masterBucket = rows.first(where: { $0.id == masterMember.bucketId }), let mirrorBucket = rows.first(where: { $0.id == mirror })
         else { return nil }
         return (
-            MemberRoute(member: masterMember, bucket: masterBucket, connection: try masterBucket.connection(unsealingWith: self.sealer)),
-            MemberRoute(member: mirrorMember, bucket: mirrorBucket, connection: try mirrorBucket.connection(unsealingWith: self.sealer))
+            try MemberRoute(masterMember, of: masterBucket, unsealingWith: self.sealer),
+            try MemberRoute(mirrorMember, of: mirrorBucket, unsealingWith: self.sealer)
         )
     }
 
