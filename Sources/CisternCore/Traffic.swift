@@ -43,8 +43,7 @@ public struct TrafficKey: Sendable, Hashable {
 
     /// The key of a request served at `date`.
     public init(at date: Date, repositoryId: UUID, bucketId: UUID) {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        self.init(minute: milliseconds - milliseconds % 60_000, repositoryId: repositoryId, bucketId: bucketId)
+        self.init(minute: TrafficPeriod.minute.start(of: date), repositoryId: repositoryId, bucketId: bucketId)
     }
 }
 
@@ -89,4 +88,10 @@ public enum TrafficPeriod: Sendable {
     case day
 
     public var milliseconds: Int64 { self == .minute ? 60_000 : 86_400_000 }
+
+    /// The start of the period `date` falls in, in milliseconds since 1970 (UTC).
+    public func start(of date: Date) -> Int64 {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        return milliseconds - milliseconds % self.milliseconds
+    }
 }

@@ -18,16 +18,16 @@ struct StatsController {
         router.get("/stats/minute") { request, context in try await self.rows(.minute, request, context) }
     }
 
-    @Sendable func bucketStats(_ request: Request, context: AuthenticatedContext) async throws -> BucketStatsResponse {
+    @Sendable func bucketStats(_ request: Request, context: AuthenticatedContext) async throws -> TrafficTotalsResponse {
         let ids = try request.uuidList("bucketId")
         let totals = try await self.traffic.bucketTotals(AccessPolicy.readScope(of: context.principal), bucketIds: ids)
-        return BucketStatsResponse(stats: totals.map(BucketStatsResponse.Entry.init))
+        return TrafficTotalsResponse(totals, of: .bucket)
     }
 
-    @Sendable func repositoryStats(_ request: Request, context: AuthenticatedContext) async throws -> RepositoryStatsResponse {
+    @Sendable func repositoryStats(_ request: Request, context: AuthenticatedContext) async throws -> TrafficTotalsResponse {
         let ids = try request.uuidList("repoId")
         let totals = try await self.traffic.repositoryTotals(AccessPolicy.readScope(of: context.principal), repositoryIds: ids)
-        return RepositoryStatsResponse(stats: totals.map(RepositoryStatsResponse.Entry.init))
+        return TrafficTotalsResponse(totals, of: .repository)
     }
 
     func rows(_ period: TrafficPeriod, _ request: Request, _ context: AuthenticatedContext) async throws -> TrafficRowsResponse {
@@ -36,8 +36,7 @@ struct StatsController {
         let start = try request.instant("startDate", endOfDay: false) ?? end.addingTimeInterval(period == .day ? -30 * 86_400 : -3_600)
         guard start <= end else { throw CisternError.invalid("startDate", "must not be after endDate") }
         // A day row starts at midnight: the day `start` falls in counts.
-        let milliseconds = start.millisecondsSince1970
-        let first = period == .day ? Date(millisecondsSince1970: milliseconds - milliseconds % period.milliseconds) : start
+        let first = period == .day ? Date(millisecondsSince1970: TrafficPeriod.day.start(of: start)) : start
         let filter = TrafficFilter(
             start: first, end: end, repositoryIds: try request.uuidList("repoId"),
             bucketIds: try request.uuidList("bucketId") ?? request.uuidList("unitId"), hosts: request.textList("hosts")
@@ -47,46 +46,37 @@ struct StatsController {
     }
 }
 
-struct BucketStatsResponse: ResponseEncodable {
-    struct Entry: Encodable {
-        var bucketId: String
-        var totalCount: Int64
-        var totalUploadBytes: Int64
-        var totalDownloadBytes: Int64
-        var totalSizeChange: Int64
+/// `GET /bucket/stats` and `GET /repo/stats`: all-time figures, each under its owner's id name.
+struct TrafficTotalsResponse: ResponseEncodable {
+    enum Owner {
+        case bucket
+        case repository
+    }
 
-        init(_ total: TrafficTotal) {
-            self.bucketId = total.id.canonical
-            self.totalCount = total.counts.requests
-            self.totalUploadBytes = total.counts.uploadBytes
-            self.totalDownloadBytes = total.counts.downloadBytes
-            self.totalSizeChange = total.counts.sizeChange
+    struct Entry: Encodable {
+        var total: TrafficTotal
+        var owner: Owner
+
+        enum CodingKeys: String, CodingKey {
+            case bucketId, repoId, totalCount, totalUploadBytes, totalDownloadBytes, totalSizeChange
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.total.id.canonical, forKey: self.owner == .bucket ? .bucketId : .repoId)
+            try container.encode(self.total.counts.requests, forKey: .totalCount)
+            try container.encode(self.total.counts.uploadBytes, forKey: .totalUploadBytes)
+            try container.encode(self.total.counts.downloadBytes, forKey: .totalDownloadBytes)
+            try container.encode(self.total.counts.sizeChange, forKey: .totalSizeChange)
         }
     }
 
     var success = true
     var stats: [Entry]
-}
 
-struct RepositoryStatsResponse: ResponseEncodable {
-    struct Entry: Encodable {
-        var repoId: String
-        var totalCount: Int64
-        var totalUploadBytes: Int64
-        var totalDownloadBytes: Int64
-        var totalSizeChange: Int64
-
-        init(_ total: TrafficTotal) {
-            self.repoId = total.id.canonical
-            self.totalCount = total.counts.requests
-            self.totalUploadBytes = total.counts.uploadBytes
-            self.totalDownloadBytes = total.counts.downloadBytes
-            self.totalSizeChange = total.counts.sizeChange
-        }
+    init(_ totals: [TrafficTotal], of owner: Owner) {
+        self.stats = totals.map { Entry(total: $0, owner: owner) }
     }
-
-    var success = true
-    var stats: [Entry]
 }
 
 struct TrafficRowsResponse: ResponseEncodable {

@@ -52,8 +52,7 @@ struct TrafficRecorder: Service {
             if ContinuousClock.now - lastRollUp >= .seconds(3600) {
                 lastRollUp = .now
                 // Whole days only: the cutoff is the start of the day a week ago.
-                let cutoff = TrafficKey(at: self.timeSource.now.addingTimeInterval(-Self.minutesKept), repositoryId: UUID(), bucketId: UUID())
-                let day = cutoff.minute - cutoff.minute % TrafficPeriod.day.milliseconds
+                let day = TrafficPeriod.day.start(of: self.timeSource.now.addingTimeInterval(-Self.minutesKept))
                 do {
                     try await self.store.rollUp(before: Date(millisecondsSince1970: day))
                 } catch {
