@@ -11,18 +11,24 @@ import Testing
 /// the PostgreSQL pass), with requests spread over both.
 @Suite("Replicas", .timeLimit(.minutes(5)))
 struct ReplicaTests {
+    /// What replicas of one deployment share: the keys and a fresh database (in `directory` for
+    /// SQLite), with quick password hashing and quiet logs.
+    static func sharedEnvironment(in directory: String) async throws -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["CISTERN_JWT_SECRET"] = KeyMaterial.generate().base64
+        environment["CISTERN_MASTER_KEY"] = KeyMaterial.generate().base64
+        environment["CISTERN_DATABASE_URL"] = try await TestDatabase.freshURL(in: directory)
+        environment["CISTERN_VALIDATE_BUCKETS"] = "false"
+        environment["CISTERN_BCRYPT_COST"] = "4"
+        environment["CISTERN_LOG_LEVEL"] = "warning"
+        return environment
+    }
+
     @Test func twoProcessesShareOneTruthAndOneWinnerPerMirrorClaim() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cistern-replicas-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let databaseURL = try await TestDatabase.freshURL(in: directory)
-        var environment = ProcessInfo.processInfo.environment
-        environment["CISTERN_JWT_SECRET"] = KeyMaterial.generate().base64
-        environment["CISTERN_MASTER_KEY"] = KeyMaterial.generate().base64
-        environment["CISTERN_DATABASE_URL"] = databaseURL
-        environment["CISTERN_VALIDATE_BUCKETS"] = "false"
-        environment["CISTERN_BCRYPT_COST"] = "4"
-        environment["CISTERN_LOG_LEVEL"] = "warning"
+        var environment = try await Self.sharedEnvironment(in: directory)
         environment["CISTERN_GATEWAY_PORT"] = "0"
 
         // Both start at once: their migrations must take turns.
@@ -93,13 +99,7 @@ struct ReplicaTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cistern-traffic-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var environment = ProcessInfo.processInfo.environment
-        environment["CISTERN_JWT_SECRET"] = KeyMaterial.generate().base64
-        environment["CISTERN_MASTER_KEY"] = KeyMaterial.generate().base64
-        environment["CISTERN_DATABASE_URL"] = try await TestDatabase.freshURL(in: directory)
-        environment["CISTERN_VALIDATE_BUCKETS"] = "false"
-        environment["CISTERN_BCRYPT_COST"] = "4"
-        environment["CISTERN_LOG_LEVEL"] = "warning"
+        var environment = try await Self.sharedEnvironment(in: directory)
         environment["CISTERN_MONITOR_INTERVAL"] = "0"
         environment["CISTERN_STATS_INTERVAL"] = "1"
         var replicas: [Replica] = []

@@ -98,21 +98,26 @@ struct LiveGateway: Sendable {
             id: UUID(), orgId: org.id, workspaceId: workspace.id, name: "repo", storageType: .s3, mode: .normal,
             members: [RepositoryMember(bucketId: bucketId, folder: Self.folder)], createdAt: now
         )
-        let repositories = SQLRepositoryStore(database: runtime.database)
-        try await repositories.create(repository, limit: nil)
-        func key(_ access: RepositoryAccess) async throws -> (UUID, String, String) {
-            let id = UUID()
-            let accessKey = "AK" + String(UUID().canonical.replacingOccurrences(of: "-", with: "").uppercased().prefix(18))
-            let secret = "secret-" + UUID().canonical
-            try await repositories.createKey(
-                RepositoryKey(
-                    id: id, repositoryId: repository.id, name: access.rawValue, access: access, key: accessKey,
-                    secret: try runtime.sealer.seal(SecretValue(secret), context: RepositoryKey.sealingContext(id)), createdAt: now
-                )
+        try await SQLRepositoryStore(database: runtime.database).create(repository, limit: nil)
+        let write = try await Self.createKey(for: repository.id, name: "WRITE", access: .write, runtime)
+        let read = try await Self.createKey(for: repository.id, name: "READ", access: .read, runtime)
+        return (name, repository, write, read)
+    }
+
+    /// A new key of `repositoryId`, its secret sealed as the API seals it: its id, access key and secret.
+    static func createKey(
+        for repositoryId: UUID, name: String, access: RepositoryAccess, _ runtime: Runtime
+    ) async throws -> (id: UUID, access: String, secret: String) {
+        let id = UUID()
+        let accessKey = "AK" + String(UUID().canonical.replacingOccurrences(of: "-", with: "").uppercased().prefix(18))
+        let secret = "secret-" + UUID().canonical
+        try await SQLRepositoryStore(database: runtime.database).createKey(
+            RepositoryKey(
+                id: id, repositoryId: repositoryId, name: name, access: access, key: accessKey,
+                secret: try runtime.sealer.seal(SecretValue(secret), context: RepositoryKey.sealingContext(id)), createdAt: Date()
             )
-            return (id, accessKey, secret)
-        }
-        return (name, repository, try await key(.write), try await key(.read))
+        )
+        return (id, accessKey, secret)
     }
 
     /// Another NORMAL repository over `folder` of the same bucket, with a WRITE key for it.
@@ -121,18 +126,9 @@ struct LiveGateway: Sendable {
             id: UUID(), orgId: self.repository.orgId, workspaceId: self.repository.workspaceId, name: "repo-\(folder)", storageType: .s3,
             mode: .normal, members: [RepositoryMember(bucketId: self.repository.members[0].bucketId, folder: folder)], createdAt: Date()
         )
-        let repositories = SQLRepositoryStore(database: self.runtime.database)
-        try await repositories.create(repository, limit: nil)
-        let id = UUID()
-        let access = "AK" + String(UUID().canonical.replacingOccurrences(of: "-", with: "").uppercased().prefix(18))
-        let secret = "secret-" + UUID().canonical
-        try await repositories.createKey(
-            RepositoryKey(
-                id: id, repositoryId: repository.id, name: "neighbour", access: .write, key: access,
-                secret: try self.runtime.sealer.seal(SecretValue(secret), context: RepositoryKey.sealingContext(id)), createdAt: Date()
-            )
-        )
-        return (access, secret)
+        try await SQLRepositoryStore(database: self.runtime.database).create(repository, limit: nil)
+        let key = try await Self.createKey(for: repository.id, name: "neighbour", access: .write, self.runtime)
+        return (key.access, key.secret)
     }
 
     /// A MIRROR repository over two fresh buckets of the test server, registered at `masterEndpoint`
@@ -160,17 +156,8 @@ struct LiveGateway: Sendable {
             storageType: .s3, mode: .mirror,
             members: [RepositoryMember(bucketId: master.id, isMaster: true), RepositoryMember(bucketId: mirror.id)], createdAt: Date()
         )
-        let repositories = SQLRepositoryStore(database: self.runtime.database)
-        try await repositories.create(repository, limit: nil)
-        let id = UUID()
-        let access = "AK" + String(UUID().canonical.replacingOccurrences(of: "-", with: "").uppercased().prefix(18))
-        let secret = "secret-" + UUID().canonical
-        try await repositories.createKey(
-            RepositoryKey(
-                id: id, repositoryId: repository.id, name: "mirror", access: .write, key: access,
-                secret: try self.runtime.sealer.seal(SecretValue(secret), context: RepositoryKey.sealingContext(id)), createdAt: Date()
-            )
-        )
+        try await SQLRepositoryStore(database: self.runtime.database).create(repository, limit: nil)
+        let key = try await Self.createKey(for: repository.id, name: "mirror", access: .write, self.runtime)
         if masterEndpoint == nil {
             // The new repository's backfill lists the (empty) master; let it finish first, so that
             // it cannot queue what a test writes next.
@@ -182,7 +169,7 @@ struct LiveGateway: Sendable {
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
-        return MirrorRepository(repository: repository, master: master, mirror: mirror, key: (access, secret))
+        return MirrorRepository(repository: repository, master: master, mirror: mirror, key: (key.access, key.secret))
     }
 
     /// Points a registered bucket at the test server, as an operator fixing its endpoint would.
