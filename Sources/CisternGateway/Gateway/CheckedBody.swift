@@ -179,14 +179,3 @@ struct ProviderPieces: BodyPieces {
         return try await self.source.next()
     }
 }
-
-/// A body already read, given again.
-struct ReplayedPieces: BodyPieces {
-    var queue: [ByteBuffer]
-
-    init(_ whole: ByteBuffer) { self.queue = [whole] }
-
-    mutating func pushBack(_ piece: ByteBuffer) { self.queue.insert(piece, at: 0) }
-
-    mutating func next() async throws -> ByteBuffer? { self.queue.isEmpty ? nil : self.queue.removeFirst() }
-}

@@ -20,6 +20,8 @@ struct MemberRoute: Sendable {
     var member: RepositoryMember
     var bucket: Bucket
     var connection: BucketConnection
+    /// Whether it is a mirror in a MIRROR write (its share is bounded by `mirrorTimeout`).
+    var isMirror = false
 }
 
 extension MemberRoute {
@@ -120,6 +122,11 @@ extension Credential {
         guard self.repository.mode == .mirror, let master = self.members.first(where: { $0.route.member.isMaster })?.route else {
             return Targets(primary: route, mirrors: [])
         }
-        return Targets(primary: master, mirrors: self.members.map(\.route).filter { !$0.member.isMaster })
+        let mirrors = self.members.map(\.route).filter { !$0.member.isMaster }.map { route in
+            var mirror = route
+            mirror.isMirror = true
+            return mirror
+        }
+        return Targets(primary: master, mirrors: mirrors)
     }
 }

@@ -13,18 +13,18 @@ import NIOCore
 /// refused) has a repair row committed before the answer leaves. Reads go to the master and fail
 /// over to a mirror when the master cannot be reached, answers 5xx or times out before its head.
 extension GatewayHandler {
-    /// Runs `write` on every route at once (the first is the primary, given `upstreamDeadline`;
-    /// the others get `mirrorTimeout`, after which a stalled mirror is cut loose) and returns each
-    /// outcome in order.
+    /// Runs `write` on every route at once and returns each outcome in order. A mirror's share is
+    /// bounded by `mirrorTimeout`, after which a stalled mirror is cut loose; any other member's
+    /// by `upstreamDeadline`.
     func each<T: Sendable>(
         _ routes: [MemberRoute], _ write: @escaping @Sendable (MemberRoute, TimeAmount) async throws -> T
     ) async -> [Result<T, any Error>] {
         if routes.count == 1 {
-            do { return [.success(try await write(routes[0], self.upstreamDeadline))] } catch { return [.failure(error)] }
+            do { return [.success(try await write(routes[0], self.timeout(for: routes[0])))] } catch { return [.failure(error)] }
         }
         return await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
             for (index, route) in routes.enumerated() {
-                let timeout = index == 0 ? self.upstreamDeadline : self.mirrorTimeout
+                let timeout = self.timeout(for: route)
                 group.addTask {
                     do { return (index, .success(try await write(route, timeout))) } catch { return (index, .failure(error)) }
                 }
@@ -34,6 +34,8 @@ extension GatewayHandler {
             return results.map { $0! }
         }
     }
+
+    func timeout(for route: MemberRoute) -> TimeAmount { route.isMirror ? self.mirrorTimeout : self.upstreamDeadline }
 
     /// A write on every member of `targets`, settled: the primary's outcome is the answer, and
     /// the mirrors left uneven by it get repairs of `keys` committed first.

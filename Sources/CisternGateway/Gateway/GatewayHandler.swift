@@ -312,12 +312,10 @@ struct GatewayHandler: Sendable {
             // A conditional write is the master's to decide: it goes there first, and to the
             // mirrors (without the condition) only once the master took it.
             let whole = try await Self.collectRest(length, from: &pieces)
-            var replay = ReplayedPieces(whole)
-            let primary = try await self.sendWhole("PUT", [targets.primary], key: key, headers: headers, length: length, pieces: &replay)[0]
+            let primary = await self.send("PUT", whole, to: [targets.primary], key: key, headers: headers)[0]
             guard primary.isSuccess else { return try await settled(primary, []) }
             let unconditional = headers.filter { $0.0 != "if-match" && $0.0 != "if-none-match" }
-            replay = ReplayedPieces(whole)
-            let mirrors = try await self.sendWhole("PUT", targets.mirrors, key: key, headers: unconditional, length: length, pieces: &replay)
+            let mirrors = await self.send("PUT", whole, to: targets.mirrors, key: key, headers: unconditional)
             return try await settled(primary, zip(targets.mirrors, mirrors).map { ($0, $1.isSuccess) })
         }
         var headers = headers
@@ -325,13 +323,21 @@ struct GatewayHandler: Sendable {
         return try await self.writeInParts(key, targets: targets, headers: headers, length: length, pieces: &pieces, settled)
     }
 
-    /// Reads the rest of a checked body (`length` bytes) and sends it to each member in one
-    /// request carrying its Content-MD5, so the provider checks the transfer too.
+    /// Reads the rest of a checked body (`length` bytes) and sends it to each member (`send`).
     func sendWhole(
         _ method: String, _ routes: [MemberRoute], key: String?, query: @escaping @Sendable (MemberRoute) -> [(String, String)] = { _ in [] },
         headers: [(String, String)], length: Int, pieces: inout some BodyPieces
     ) async throws -> [Result<HTTPClientResponse, any Error>] {
         let whole = try await Self.collectRest(length, from: &pieces)
+        return await self.send(method, whole, to: routes, key: key, query: query, headers: headers)
+    }
+
+    /// Sends a body read whole to each member in one request carrying its Content-MD5, so the
+    /// provider checks the transfer too.
+    func send(
+        _ method: String, _ whole: ByteBuffer, to routes: [MemberRoute], key: String?,
+        query: @escaping @Sendable (MemberRoute) -> [(String, String)] = { _ in [] }, headers: [(String, String)]
+    ) async -> [Result<HTTPClientResponse, any Error>] {
         let headers = headers.filter { $0.0 != "content-md5" } + [("content-md5", Self.md5(whole))]
         return await self.each(routes) { route, timeout in
             let upstream = try await self.upstream(
