@@ -294,34 +294,8 @@ extension Migration {
             statements: [
                 // What each serving process counted per repository, bucket and minute; minutes older
                 // than a week are rolled into days. No foreign keys: figures outlive what they count.
-                """
-                CREATE TABLE traffic_minutes (
-                    period_start BIGINT NOT NULL,
-                    repository_id TEXT NOT NULL,
-                    bucket_id TEXT NOT NULL,
-                    host TEXT NOT NULL,
-                    requests BIGINT NOT NULL,
-                    upload_bytes BIGINT NOT NULL,
-                    download_bytes BIGINT NOT NULL,
-                    size_change BIGINT NOT NULL,
-                    latency_ms BIGINT NOT NULL,
-                    PRIMARY KEY (period_start, repository_id, bucket_id, host)
-                )
-                """,
-                """
-                CREATE TABLE traffic_days (
-                    period_start BIGINT NOT NULL,
-                    repository_id TEXT NOT NULL,
-                    bucket_id TEXT NOT NULL,
-                    host TEXT NOT NULL,
-                    requests BIGINT NOT NULL,
-                    upload_bytes BIGINT NOT NULL,
-                    download_bytes BIGINT NOT NULL,
-                    size_change BIGINT NOT NULL,
-                    latency_ms BIGINT NOT NULL,
-                    PRIMARY KEY (period_start, repository_id, bucket_id, host)
-                )
-                """,
+                trafficTable("traffic_minutes"),
+                trafficTable("traffic_days"),
                 "CREATE INDEX traffic_minutes_by_bucket ON traffic_minutes (bucket_id)",
                 "CREATE INDEX traffic_minutes_by_repository ON traffic_minutes (repository_id)",
                 "CREATE INDEX traffic_days_by_bucket ON traffic_days (bucket_id)",
@@ -329,4 +303,22 @@ extension Migration {
             ]
         ),
     ]
+
+    /// The columns both traffic periods keep (step 7): one row per period, repository, bucket and host.
+    static func trafficTable(_ name: String) -> String {
+        """
+        CREATE TABLE \(name) (
+            period_start BIGINT NOT NULL,
+            repository_id TEXT NOT NULL,
+            bucket_id TEXT NOT NULL,
+            host TEXT NOT NULL,
+            requests BIGINT NOT NULL,
+            upload_bytes BIGINT NOT NULL,
+            download_bytes BIGINT NOT NULL,
+            size_change BIGINT NOT NULL,
+            latency_ms BIGINT NOT NULL,
+            PRIMARY KEY (period_start, repository_id, bucket_id, host)
+        )
+        """
+    }
 }
