@@ -18,8 +18,6 @@ public struct Runtime: Sendable {
     public let providers: ProviderRegistry
     public let timeSource: any TimeSource
     public let logger: Logger
-    /// Signalled by the management API when keys, repositories or buckets change.
-    public let credentialChanges = ChangeSignal()
     /// Set when the process is asked to stop (`cistern serve` watches SIGTERM and SIGINT).
     public let draining = Draining()
     /// The process's metrics.
@@ -40,6 +38,7 @@ public struct Runtime: Sendable {
             try await Migrator(database: database).migrate(now: timeSource.now, logger: logger)
             let sealer = SecretSealer(current: dataDirectory.masterKey)
             try await requireMasterKeys(of: database, loadedIn: sealer, dataDirectory: dataDirectory)
+            await database.watchChanges()
             logger.info(
                 "storage ready",
                 metadata: ["dataDirectory": "\(dataDirectory.path)", "database": "\(database.engine.rawValue):\(database.location)"]

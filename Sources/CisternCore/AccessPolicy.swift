@@ -48,7 +48,7 @@ public enum AccessDecision: Sendable, Equatable {
 }
 
 /// Which workspaces a caller can read, for listing queries.
-public enum ReadScope: Sendable, Equatable {
+public enum ReadScope: Sendable, Hashable {
     /// Every workspace of the organization (global access).
     case organization(UUID)
     /// Only the workspaces of the organization where the user holds a membership.

@@ -25,7 +25,9 @@ public final class Database: @unchecked Sendable {
     /// Where the database is, for logs: a file path, or a PostgreSQL URL without its password.
     public let location: String
     private let pool: any ConnectionLeasing
-    private let logger: Logger
+    let logger: Logger
+    /// How this process's caches learn of changes, its own and other processes'.
+    public let changes = ChangeFeed()
 
     private init(engine: Engine, location: String, pool: any ConnectionLeasing, logger: Logger) {
         self.engine = engine
@@ -160,6 +162,29 @@ public final class Database: @unchecked Sendable {
 
     public static let transactionAttempts = 12
 
+    /// A write transaction that changes something in-memory caches hold (users, sessions,
+    /// memberships, buckets, repositories, keys): it counts the change in the change feed, and
+    /// returns once no process's cache serves what it replaced (`ChangeFeed`).
+    public func changeTransaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await self.transactionReportingChange { sql in (try await body(sql), true) }
+    }
+
+    /// `changeTransaction` for a body that tells whether it changed anything cached after all
+    /// (a refused or empty change moves no cache).
+    public func transactionReportingChange<T: Sendable>(_ body: (any SQLDatabase) async throws -> (T, changed: Bool)) async throws -> T {
+        let (result, epoch) = try await self.transaction { sql in
+            let (result, changed) = try await body(sql)
+            return (result, changed ? try await self.changes.record(on: sql) : nil)
+        }
+        if let epoch { await self.changes.published(epoch, on: self) }
+        return result
+    }
+
+    /// Starts following the change feed (once migrated): from then on caches may serve.
+    public func watchChanges() async {
+        await self.changes.start(on: self)
+    }
+
     /// Runs `body` in one write transaction on a connection the caller holds (no retry).
     public func transaction<T: Sendable>(on sql: any SQLDatabase, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         do {
@@ -226,6 +251,7 @@ public final class Database: @unchecked Sendable {
 
     /// Closes every connection. The database must not be used afterwards.
     public func close() async throws {
+        await self.changes.stop(on: self)
         try await self.pool.close()
     }
 

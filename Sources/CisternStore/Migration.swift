@@ -302,6 +302,17 @@ extension Migration {
                 "CREATE INDEX traffic_days_by_repository ON traffic_days (repository_id)",
             ]
         ),
+        Migration(
+            version: 8,
+            name: "change feed",
+            statements: [
+                // One counter that every change a cache may hold moves (ChangeFeed), and each
+                // serving process's last seen value of it, so a writer knows when all have seen it.
+                "CREATE TABLE change_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), value BIGINT NOT NULL)",
+                "INSERT INTO change_epoch (id, value) VALUES (1, 0)",
+                "CREATE TABLE cache_nodes (id TEXT PRIMARY KEY, epoch BIGINT NOT NULL, seen_at BIGINT NOT NULL)",
+            ]
+        ),
     ]
 
     /// The columns both traffic periods keep (step 7): one row per period, repository, bucket and host.

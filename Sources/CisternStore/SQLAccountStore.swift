@@ -93,7 +93,7 @@ public struct SQLAccountStore: AccountStore {
     public func updateUser(
         id: UUID, orgId: UUID, changes: UserChanges, authorize: @Sendable (User) throws -> Void
     ) async throws -> (before: User, after: User) {
-        try await self.database.transaction { sql in
+        try await self.database.changeTransaction { sql in
             let before = try await Self.liveUser(id: id, orgId: orgId, sql)
             try authorize(before)
             var after = before
@@ -119,7 +119,7 @@ public struct SQLAccountStore: AccountStore {
     }
 
     public func deleteUser(id: UUID, orgId: UUID, now: Date, authorize: @Sendable (User) throws -> Void) async throws {
-        try await self.database.transaction { sql in
+        try await self.database.changeTransaction { sql in
             let user = try await Self.liveUser(id: id, orgId: orgId, sql)
             try authorize(user)
             if user.orgRole == .owner {

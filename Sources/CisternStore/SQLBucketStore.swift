@@ -14,7 +14,7 @@ public struct SQLBucketStore: BucketStore {
 
     public func create(_ bucket: Bucket, limit: Int?) async throws {
         try await self.translatingNameConflicts {
-            try await self.database.transaction { sql in
+            try await self.database.changeTransaction { sql in
                 try await Self.requireLiveWorkspace(bucket.workspaceId, orgId: bucket.orgId, sql)
                 if let limit {
                     let row = try await sql.raw(
@@ -126,7 +126,7 @@ public struct SQLBucketStore: BucketStore {
         // A bucket with nothing to change is still checked for life, so the answer is the same.
         let set: SQLQueryString = assignments.isEmpty ? "id = id" : assignments.joined(separator: ", ")
         try await self.translatingNameConflicts {
-            try await self.database.transaction { sql in
+            try await self.database.changeTransaction { sql in
                 if let workspaceId = changes.workspaceId { try await Self.requireLiveWorkspace(workspaceId, orgId: orgId, sql) }
                 let updated = try await sql.raw(
                     """
@@ -141,7 +141,7 @@ public struct SQLBucketStore: BucketStore {
     }
 
     public func delete(id: UUID, now: Date) async throws {
-        try await self.database.transaction { sql in
+        try await self.database.changeTransaction { sql in
             guard
                 let row = try await sql.raw(
                     "SELECT mirror_repository_id, normal_claims FROM buckets WHERE id = \(bind: id.canonical) AND deleted_at IS NULL"
@@ -154,7 +154,11 @@ public struct SQLBucketStore: BucketStore {
     }
 
     public func record(_ check: BucketCheck, bucketId: UUID, nextCheckAt: Date) async throws {
-        try await self.database.transaction { sql in
+        // A new status is a change lists show (and the gateway's read order follows); a repeated
+        // one is not.
+        try await self.database.transactionReportingChange { sql in
+            let before = try await sql.raw("SELECT status FROM buckets WHERE id = \(bind: bucketId.canonical)").first()
+            let statusBefore = try before.flatMap { try $0.optionalEnumeration("status", as: BucketStatus.self) }
             try await sql.raw(
                 """
                 UPDATE buckets SET status = \(bind: check.status.rawValue), latency_ms = \(bind: check.latencyMs),
@@ -164,6 +168,7 @@ public struct SQLBucketStore: BucketStore {
                 """
             ).run()
             try await Self.appendHistory(check, bucketId: bucketId, sql)
+            return ((), statusBefore != check.status)
         }
     }
 

@@ -67,7 +67,7 @@ public struct SQLRepositoryStore: RepositoryStore {
 
     public func create(_ repository: Repository, limit: Int?) async throws {
         try await self.translatingNameConflicts(repoId: repository.id) {
-            try await self.database.transaction { sql in
+            try await self.database.changeTransaction { sql in
                 try await SQLBucketStore.requireLiveWorkspace(repository.workspaceId, orgId: repository.orgId, sql)
                 if let limit, try await Self.liveCount(orgId: repository.orgId, sql) >= limit {
                     throw CisternError.repository(
@@ -106,7 +106,7 @@ public struct SQLRepositoryStore: RepositoryStore {
         if fields.contains(.workspace) { assignments.append("workspace_id = \(bind: repository.workspaceId.canonical)") }
         if fields.contains(.members) { assignments.append("mode = \(bind: repository.mode.rawValue)") }
         try await self.translatingNameConflicts(repoId: repository.id) {
-            try await self.database.transaction { sql in
+            try await self.database.changeTransaction { sql in
                 if fields.contains(.workspace) {
                     try await SQLBucketStore.requireLiveWorkspace(repository.workspaceId, orgId: repository.orgId, sql)
                 }
@@ -137,7 +137,7 @@ public struct SQLRepositoryStore: RepositoryStore {
     }
 
     public func delete(id: UUID, now: Date) async throws {
-        try await self.database.transaction { sql in
+        try await self.database.changeTransaction { sql in
             let deleted = try await sql.raw(
                 """
                 UPDATE repositories SET deleted_at = \(bind: now.millisecondsSince1970)
@@ -181,7 +181,7 @@ public struct SQLRepositoryStore: RepositoryStore {
     }
 
     public func createKey(_ key: RepositoryKey) async throws {
-        try await self.database.transaction { sql in
+        try await self.database.changeTransaction { sql in
             let live = try await sql.raw(
                 "SELECT id FROM repositories WHERE id = \(bind: key.repositoryId.canonical) AND deleted_at IS NULL"
             ).first()
@@ -206,26 +206,30 @@ public struct SQLRepositoryStore: RepositoryStore {
     }
 
     public func updateKey(id: UUID, repositoryId: UUID, name: String?, access: RepositoryAccess?) async throws -> Bool {
-        try await self.database.withConnection { sql in
-            try await sql.raw(
-                """
-                UPDATE repository_keys SET name = COALESCE(\(bind: name), name), access_type = COALESCE(\(bind: access?.rawValue), access_type)
-                WHERE id = \(bind: id.canonical) AND repository_id = \(bind: repositoryId.canonical) AND revoked_at IS NULL
-                RETURNING id
-                """
-            ).first() != nil
+        try await self.database.transactionReportingChange { sql in
+            let changed =
+                try await sql.raw(
+                    """
+                    UPDATE repository_keys SET name = COALESCE(\(bind: name), name), access_type = COALESCE(\(bind: access?.rawValue), access_type)
+                    WHERE id = \(bind: id.canonical) AND repository_id = \(bind: repositoryId.canonical) AND revoked_at IS NULL
+                    RETURNING id
+                    """
+                ).first() != nil
+            return (changed, changed)
         }
     }
 
     public func revokeKey(id: UUID, repositoryId: UUID, now: Date) async throws -> Bool {
-        try await self.database.withConnection { sql in
-            try await sql.raw(
-                """
-                UPDATE repository_keys SET revoked_at = \(bind: now.millisecondsSince1970)
-                WHERE id = \(bind: id.canonical) AND repository_id = \(bind: repositoryId.canonical) AND revoked_at IS NULL
-                RETURNING id
-                """
-            ).first() != nil
+        try await self.database.transactionReportingChange { sql in
+            let changed =
+                try await sql.raw(
+                    """
+                    UPDATE repository_keys SET revoked_at = \(bind: now.millisecondsSince1970)
+                    WHERE id = \(bind: id.canonical) AND repository_id = \(bind: repositoryId.canonical) AND revoked_at IS NULL
+                    RETURNING id
+                    """
+                ).first() != nil
+            return (changed, changed)
         }
     }
 

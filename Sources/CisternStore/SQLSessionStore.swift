@@ -46,7 +46,9 @@ public struct SQLSessionStore: SessionStore {
     }
 
     public func rotate(presentedHash: String, replacementHash: String, now: Date, expiresAt: Date) async throws -> RefreshOutcome {
-        try await self.database.transaction { sql in
+        // Only a detected reuse changes what caches hold (it revokes the session); a rotation
+        // moves the session's expiry later, which caches reread when the cached one has passed.
+        try await self.database.transactionReportingChange { sql in
             guard
                 let row = try await sql.raw(
                     """
@@ -56,7 +58,7 @@ public struct SQLSessionStore: SessionStore {
                     WHERE t.token_hash = \(bind: presentedHash)
                     """
                 ).first()
-            else { return .rejected }
+            else { return (.rejected, false) }
             var session = try row.session()
             let user = try row.user()
             // The conditional update makes "spend" atomic on every engine: of two requests presenting
@@ -75,9 +77,9 @@ public struct SQLSessionStore: SessionStore {
                     WHERE id = \(bind: session.id.canonical) AND revoked_at IS NULL
                     """
                 ).run()
-                return .reuseDetected(sessionId: session.id)
+                return (.reuseDetected(sessionId: session.id), true)
             }
-            guard session.isLive(at: now), user.canSignIn else { return .rejected }
+            guard session.isLive(at: now), user.canSignIn else { return (.rejected, false) }
             try await sql.raw(
                 """
                 INSERT INTO refresh_tokens (token_hash, session_id, issued_at)
@@ -92,7 +94,7 @@ public struct SQLSessionStore: SessionStore {
             ).run()
             session.expiresAt = expiresAt
             session.lastUsedAt = now
-            return .rotated(session: session, user: user)
+            return (.rotated(session: session, user: user), false)
         }
     }
 
@@ -108,7 +110,7 @@ public struct SQLSessionStore: SessionStore {
     }
 
     public func revoke(sessionId: UUID, userId: UUID, now: Date) async throws -> Bool {
-        try await self.database.withConnection { sql in
+        try await self.database.transactionReportingChange { sql in
             let revoked = try await sql.raw(
                 """
                 UPDATE sessions SET revoked_at = \(bind: now.millisecondsSince1970)
@@ -117,7 +119,7 @@ public struct SQLSessionStore: SessionStore {
                 RETURNING id
                 """
             ).first()
-            return revoked != nil
+            return (revoked != nil, revoked != nil)
         }
     }
 

@@ -88,7 +88,7 @@ public struct SQLWorkspaceStore: WorkspaceStore {
     }
 
     public func addMember(workspaceId: UUID, userId: UUID, role: WorkspaceRole, now: Date) async throws {
-        try await self.database.transaction { sql in
+        try await self.database.changeTransaction { sql in
             let sameOrganization = try await sql.raw(
                 """
                 SELECT u.id FROM users u JOIN workspaces w ON w.org_id = u.org_id
@@ -114,28 +114,32 @@ public struct SQLWorkspaceStore: WorkspaceStore {
     }
 
     public func setMemberRole(workspaceId: UUID, userId: UUID, role: WorkspaceRole) async throws -> Bool {
-        try await self.database.withConnection { sql in
-            try await sql.raw(
-                """
-                UPDATE workspace_members SET role = \(bind: role.rawValue)
-                WHERE workspace_id = \(bind: workspaceId.canonical) AND user_id = \(bind: userId.canonical)
-                  AND user_id IN (SELECT id FROM users WHERE deleted_at IS NULL)
-                RETURNING user_id
-                """
-            ).first() != nil
+        try await self.database.transactionReportingChange { sql in
+            let changed =
+                try await sql.raw(
+                    """
+                    UPDATE workspace_members SET role = \(bind: role.rawValue)
+                    WHERE workspace_id = \(bind: workspaceId.canonical) AND user_id = \(bind: userId.canonical)
+                      AND user_id IN (SELECT id FROM users WHERE deleted_at IS NULL)
+                    RETURNING user_id
+                    """
+                ).first() != nil
+            return (changed, changed)
         }
     }
 
     public func removeMember(workspaceId: UUID, userId: UUID) async throws -> Bool {
-        try await self.database.withConnection { sql in
-            try await sql.raw(
-                """
-                DELETE FROM workspace_members
-                WHERE workspace_id = \(bind: workspaceId.canonical) AND user_id = \(bind: userId.canonical)
-                  AND user_id IN (SELECT id FROM users WHERE deleted_at IS NULL)
-                RETURNING user_id
-                """
-            ).first() != nil
+        try await self.database.transactionReportingChange { sql in
+            let changed =
+                try await sql.raw(
+                    """
+                    DELETE FROM workspace_members
+                    WHERE workspace_id = \(bind: workspaceId.canonical) AND user_id = \(bind: userId.canonical)
+                      AND user_id IN (SELECT id FROM users WHERE deleted_at IS NULL)
+                    RETURNING user_id
+                    """
+                ).first() != nil
+            return (changed, changed)
         }
     }
 

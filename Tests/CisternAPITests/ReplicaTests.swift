@@ -56,6 +56,10 @@ struct ReplicaTests {
                     "name": "contended", "bucket": "b", "storageType": "S3", "key": "k", "secret": "s", "workspaceId": workspaceId,
                 ], token: token)
             let bucketId = try #require(bucket.json["bucketId"] as? String)
+            // Both hold the list in memory now: the claim must still reach them before its answer.
+            for replica in replicas {
+                #expect(try await replica.call(http, "GET", "/bucket/available", token: token).text.contains(bucketId))
+            }
 
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for attempt in 0..<16 {
@@ -228,6 +232,21 @@ final class Replica: @unchecked Sendable {
         for _ in 0..<(seconds * 10) where self.process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
         guard !self.process.isRunning else { throw ReplicaError(description: "replica on \(self.port) did not exit") }
         return (self.process.terminationStatus, (try? String(contentsOfFile: self.log, encoding: .utf8)) ?? "")
+    }
+
+    /// A process started and answering; started again on other ports when another test took its
+    /// port between the probe and the start.
+    static func healthy(_ http: HTTPClient, environment: [String: String], dataDirectory: String) async throws -> Replica {
+        for attempt in 1... {
+            let replica = try Replica(environment: environment, dataDirectory: dataDirectory)
+            do {
+                try await replica.waitUntilHealthy(http)
+                return replica
+            } catch let error as ReplicaError where attempt < 3 && error.description.contains("address already in use") {
+                continue
+            }
+        }
+        fatalError("unreachable")
     }
 
     func waitUntilHealthy(_ http: HTTPClient) async throws {

@@ -4,6 +4,7 @@ import CisternGateway
 import CisternStore
 import CisternTestSupport
 import Foundation
+import Logging
 import Testing
 
 /// The gateway against a real S3 server (SeaweedFS), driven by a client that signs as the SDKs
@@ -134,22 +135,18 @@ struct GatewayTests {
         }
     }
 
-    @Test func anotherProcesssRevocationAppliesWithinFiveSeconds() async throws {
+    @Test func anotherProcesssRevocationAppliesBeforeItsAnswer() async throws {
         try await LiveGateway.run { gateway in
             #expect(try await gateway.send("GET", "/\(gateway.bucket)", query: [("list-type", "2")]).status == 200)
-            // Revoked in the database only, as another process would: nothing signals this one.
-            let store = SQLRepositoryStore(database: gateway.runtime.database)
-            #expect(try await store.revokeKey(id: gateway.writeKey.id, repositoryId: gateway.repository.id, now: Date()))
-            let revoked = ContinuousClock.now
-            var code: String?
-            while ContinuousClock.now - revoked < .seconds(8) {
-                code = errorCode(try await gateway.send("GET", "/\(gateway.bucket)", query: [("list-type", "2")]).body)
-                if code != nil { break }
-                try await Task.sleep(for: .milliseconds(200))
-            }
-            let took = ContinuousClock.now - revoked
-            #expect(code == "InvalidAccessKeyId")
-            #expect(took < .seconds(5.5), "refused after \(took)")
+            // Revoked through a database of its own, as another process would: once the call has
+            // returned, this process no longer lets the key in.
+            let other = try await Database.open(url: gateway.runtime.dataDirectory.databaseURL, logger: Logger(label: "other"))
+            let store = SQLRepositoryStore(database: other)
+            let done = try await store.revokeKey(id: gateway.writeKey.id, repositoryId: gateway.repository.id, now: Date())
+            try await other.close()
+            #expect(done)
+            let refused = try await gateway.send("GET", "/\(gateway.bucket)", query: [("list-type", "2")])
+            #expect(errorCode(refused.body) == "InvalidAccessKeyId")
         }
     }
 
@@ -158,7 +155,6 @@ struct GatewayTests {
             #expect(try await gateway.send("GET", "/\(gateway.bucket)", query: [("list-type", "2")]).status == 200)
             let store = SQLRepositoryStore(database: gateway.runtime.database)
             #expect(try await store.revokeKey(id: gateway.writeKey.id, repositoryId: gateway.repository.id, now: Date()))
-            gateway.runtime.credentialChanges.signal()
             let refused = try await gateway.send("GET", "/\(gateway.bucket)", query: [("list-type", "2")])
             #expect(refused.status == 403)
             #expect(errorCode(refused.body) == "InvalidAccessKeyId")

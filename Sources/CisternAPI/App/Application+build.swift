@@ -101,7 +101,7 @@ func buildRouter(_ runtime: Runtime) async throws -> Router<AppRequestContext> {
     users.addPublicRoutes(to: router)
 
     let authenticated = router.group()
-        .add(middleware: AuthMiddleware(tokens: tokens, sessions: sessions))
+        .add(middleware: AuthMiddleware(tokens: tokens, sessions: sessions, changes: database.changes))
         .group(context: AuthenticatedContext.self)
     users.addRoutes(to: authenticated)
     OrganizationController(accounts: accounts, passwords: passwords, authorizer: authorizer, timeSource: timeSource)
@@ -112,13 +112,12 @@ func buildRouter(_ runtime: Runtime) async throws -> Router<AppRequestContext> {
     BucketController(
         buckets: buckets, repositories: repositories, authorizer: authorizer, sealer: sealer, providers: providers,
         validateAtProvider: configuration.validateBuckets, bucketsPerOrganization: configuration.bucketsPerOrganization,
-        schedule: configuration.checkSchedule, timeSource: timeSource, changeSignal: runtime.credentialChanges
+        schedule: configuration.checkSchedule, timeSource: timeSource, availableLists: BucketController.availableLists(database.changes)
     ).addRoutes(to: authenticated)
     RepositoryController(
         repositories: repositories, buckets: buckets, replication: SQLReplicationStore(database: database), authorizer: authorizer, sealer: sealer,
         providers: providers,
-        repositoriesPerOrganization: configuration.repositoriesPerOrganization, timeSource: timeSource,
-        changeSignal: runtime.credentialChanges
+        repositoriesPerOrganization: configuration.repositoriesPerOrganization, timeSource: timeSource
     ).addRoutes(to: authenticated)
     StatsController(traffic: SQLTrafficStore(database: database), timeSource: timeSource).addRoutes(to: authenticated)
     return router

@@ -20,8 +20,18 @@ struct BucketController {
     /// When the monitor checks a bucket again after a check here.
     let schedule: CheckSchedule
     let timeSource: any TimeSource
-    /// Tells the gateway's caches in this process that a bucket changed.
-    let changeSignal: ChangeSignal
+    /// Rendered `GET /bucket/available` answers, by who asks and for which workspace.
+    let availableLists: ChangeCache<AvailableListKey, TaggedJSON>
+
+    struct AvailableListKey: Hashable, Sendable {
+        var scope: ReadScope
+        var workspaceId: UUID?
+    }
+
+    /// Lists of up to 64 MiB in all; one 10,000-bucket organization's is about 2.5 MiB.
+    static func availableLists(_ changes: ChangeFeed) -> ChangeCache<AvailableListKey, TaggedJSON> {
+        ChangeCache(feed: changes, capacity: 64 << 20, weight: { $0.body.readableBytes + 256 })
+    }
 
     /// How many checks `GET /bucket/{id}/status` shows.
     static let historyShown = 50
@@ -47,8 +57,11 @@ struct BucketController {
     /// caller a bodiless 304.
     @Sendable func available(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let workspaceId = try await self.authorizer.workspaceFilter(request, by: context.principal)
-        let free = try await self.buckets.available(AccessPolicy.readScope(of: context.principal), workspaceId: workspaceId)
-        return EntityTag.response(json: AvailableBucketsResponse.json(free), for: request)
+        let scope = AccessPolicy.readScope(of: context.principal)
+        let list = try await self.availableLists.value(AvailableListKey(scope: scope, workspaceId: workspaceId)) {
+            TaggedJSON(AvailableBucketsResponse.json(try await self.buckets.available(scope, workspaceId: workspaceId)))
+        }
+        return EntityTag.response(list!, for: request)
     }
 
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> BucketCreatedResponse {
@@ -110,7 +123,6 @@ struct BucketController {
             guard fields.reachesStored(bucket) else { throw Self.secretRequired }
         }
         try await self.buckets.update(id: bucket.id, orgId: principal.orgId, changes)
-        self.changeSignal.signal()
         if let check {
             try await self.buckets.record(check, bucketId: bucket.id, nextCheckAt: self.schedule.next(after: check.checkedAt))
         }
@@ -126,7 +138,6 @@ struct BucketController {
     @Sendable func delete(_ request: Request, context: AuthenticatedContext) async throws -> SuccessResponse {
         let bucket = try await self.visibleBucket(request, context, for: .changeWorkspaceContent)
         try await self.buckets.delete(id: bucket.id, now: self.timeSource.now)
-        self.changeSignal.signal()
         return SuccessResponse()
     }
 

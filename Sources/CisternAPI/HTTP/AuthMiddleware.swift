@@ -8,11 +8,26 @@ import Hummingbird
 /// The order of checks is the contract's: a bad, expired or foreign token is 401; a good token
 /// whose user is gone or deactivated is 404 "User not found" (even though deleting a user also
 /// ends their sessions); a good token of a live user whose session is revoked or expired is 401.
-/// Role and organization come from the database, not the token, so a change applies at once.
+/// Role and organization come from the database, not the token, so a change applies at once:
+/// the user and session are read through a `ChangeCache`, which every change to users, sessions
+/// and roles empties, in this process at once and in every other before the change's response.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let tokens: TokenService
     let sessions: any SessionStore
+    let records: ChangeCache<SessionKey, (user: User, session: Session?)>
+
+    struct SessionKey: Hashable, Sendable {
+        var userId: UUID
+        var sessionId: UUID
+    }
+
+    init(tokens: TokenService, sessions: any SessionStore, changes: ChangeFeed) {
+        self.tokens = tokens
+        self.sessions = sessions
+        // About 400 bytes an entry: at most some 8 MiB.
+        self.records = ChangeCache(feed: changes, capacity: 20_000)
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token = Self.bearerToken(request) else {
@@ -21,10 +36,16 @@ struct AuthMiddleware: RouterMiddleware {
         guard let claims = await self.tokens.verifyAccessToken(token) else {
             throw CisternError.noAuthUser("Invalid or expired access token")
         }
-        guard let record = try await self.sessions.authenticationRecord(userId: claims.userId, sessionId: claims.sessionId),
-            record.user.canSignIn
-        else { throw CisternError.userNotFound }
-        guard let session = record.session, session.isLive(at: self.tokens.timeSource.now) else {
+        let now = self.tokens.timeSource.now
+        // Only a record that lets the caller in is served from memory: anything else is read
+        // again (a session refreshed by another process has a later expiry than the cached one).
+        let record = try await self.records.value(
+            SessionKey(userId: claims.userId, sessionId: claims.sessionId),
+            usable: { $0.user.canSignIn && $0.session?.isLive(at: now) == true },
+            load: { try await self.sessions.authenticationRecord(userId: claims.userId, sessionId: claims.sessionId) }
+        )
+        guard let record, record.user.canSignIn else { throw CisternError.userNotFound }
+        guard let session = record.session, session.isLive(at: now) else {
             throw CisternError.noAuthUser("Session has ended")
         }
         var context = context

@@ -10,15 +10,14 @@ import NIOCore
 /// narrows their view) and never otherwise; no write path has to remember to invalidate it, and
 /// replicas on one database agree on it. A match answers 304 without a body.
 enum EntityTag {
-    /// A `200` with `body` as JSON and its tag, or a bodiless `304` when `request` already holds it.
-    static func response(json body: ByteBuffer, for request: Request) -> Response {
-        let tag = Self.tag(of: body)
-        var headers: HTTPFields = [.eTag: tag, .cacheControl: "private, no-cache"]
-        if Self.matches(tag, request.headers[values: .ifNoneMatch]) {
+    /// A `200` with `json`, or a bodiless `304` when `request` already holds it.
+    static func response(_ json: TaggedJSON, for request: Request) -> Response {
+        var headers: HTTPFields = [.eTag: json.tag, .cacheControl: "private, no-cache"]
+        if Self.matches(json.tag, request.headers[values: .ifNoneMatch]) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: json.body))
     }
 
     /// A strong tag: the first 128 bits of the body's SHA-256, base64url.
@@ -38,5 +37,16 @@ enum EntityTag {
             }
         }
         return false
+    }
+}
+
+/// A JSON body with its entity tag, computed once (a cached answer is served many times).
+struct TaggedJSON: Sendable {
+    var body: ByteBuffer
+    var tag: String
+
+    init(_ body: ByteBuffer) {
+        self.body = body
+        self.tag = EntityTag.tag(of: body)
     }
 }

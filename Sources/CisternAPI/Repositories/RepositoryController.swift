@@ -20,8 +20,6 @@ struct RepositoryController {
     let providers: ProviderRegistry
     let repositoriesPerOrganization: Int?
     let timeSource: any TimeSource
-    /// Tells the gateway's caches in this process that a repository or key changed.
-    let changeSignal: ChangeSignal
 
     func addRoutes(to router: some RouterMethods<AuthenticatedContext>) {
         let group = router.group("repo").add(middleware: RepositoryErrorMiddleware())
@@ -87,7 +85,6 @@ struct RepositoryController {
         let (current, next, fields) = try await self.proposedUpdate(request, context)
         try await self.judge(next, name: next.name, principal: context.principal, updating: current)
         try await self.repositories.update(next, fields: fields, now: self.timeSource.now)
-        self.changeSignal.signal()
         return RepositoryCreatedResponse(repoId: next.id.canonical)
     }
 
@@ -100,7 +97,6 @@ struct RepositoryController {
     @Sendable func delete(_ request: Request, context: AuthenticatedContext) async throws -> SuccessResponse {
         let repository = try await self.visibleRepository(context, for: .changeWorkspaceContent)
         try await self.repositories.delete(id: repository.id, now: self.timeSource.now)
-        self.changeSignal.signal()
         return SuccessResponse()
     }
 
@@ -135,7 +131,6 @@ struct RepositoryController {
         guard try await self.repositories.updateKey(id: keyId, repositoryId: repository.id, name: name, access: access) else {
             throw Self.keyNotFound
         }
-        self.changeSignal.signal()
         return SuccessResponse()
     }
 
@@ -145,7 +140,6 @@ struct RepositoryController {
         guard try await self.repositories.revokeKey(id: keyId, repositoryId: repository.id, now: self.timeSource.now) else {
             throw Self.keyNotFound
         }
-        self.changeSignal.signal()
         return SuccessResponse()
     }
 

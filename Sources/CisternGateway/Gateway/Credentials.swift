@@ -1,7 +1,6 @@
 import CisternBootstrap
 import CisternCore
 import CisternStore
-import Synchronization
 
 /// A repository key as the gateway uses it: its secret unsealed, its repository, and how to
 /// reach each member by the provider bucket name requests use.
@@ -31,57 +30,25 @@ extension MemberRoute {
     }
 }
 
-/// Repository keys by access key id, with their repositories and members, held for a few
-/// seconds: a request then needs no database round trip. An entry is dropped when this
-/// process changes keys, repositories or buckets (`ChangeSignal`), and in any case after
-/// `lifetime`, which bounds how long another process's revocation takes to apply here.
+/// Repository keys by access key id, with their repositories and members: a request needs no
+/// database round trip. Any change to keys, repositories or buckets empties it, in this process
+/// at once and in every other before the change's response (`ChangeCache`, `ChangeFeed`).
 final class CredentialCache: Sendable {
     let repositories: any RepositoryStore
     let buckets: any BucketStore
     let sealer: SecretSealer
-    let changes: ChangeSignal
-    let lifetime: Duration
-    let capacity: Int
+    private let credentials: ChangeCache<String, Credential>
 
-    private struct Entry: Sendable {
-        var credential: Credential
-        var loadedAt: ContinuousClock.Instant
-        var generation: Int
-    }
-
-    private let entries = Mutex<[String: Entry]>([:])
-
-    init(
-        repositories: any RepositoryStore, buckets: any BucketStore, sealer: SecretSealer, changes: ChangeSignal,
-        lifetime: Duration = .seconds(5), capacity: Int = 10_000
-    ) {
+    init(repositories: any RepositoryStore, buckets: any BucketStore, sealer: SecretSealer, changes: ChangeFeed, capacity: Int = 10_000) {
         self.repositories = repositories
         self.buckets = buckets
         self.sealer = sealer
-        self.changes = changes
-        self.lifetime = lifetime
-        self.capacity = capacity
+        self.credentials = ChangeCache(feed: changes, capacity: capacity)
     }
 
     /// The live credential of `accessKey`, or nil when no live key has it.
     func credential(_ accessKey: String) async throws -> Credential? {
-        let now = ContinuousClock.now
-        let generation = self.changes.current
-        let cached = self.entries.withLock { $0[accessKey] }
-        if let cached, cached.generation == generation, now - cached.loadedAt < self.lifetime { return cached.credential }
-        guard let credential = try await self.load(accessKey) else {
-            self.entries.withLock { _ = $0.removeValue(forKey: accessKey) }
-            return nil
-        }
-        self.entries.withLock { entries in
-            if entries.count >= self.capacity, entries[accessKey] == nil {
-                // Full: make room by dropping what has aged out, or else everything.
-                entries = entries.filter { now - $0.value.loadedAt < self.lifetime && $0.value.generation == generation }
-                if entries.count >= self.capacity { entries.removeAll(keepingCapacity: true) }
-            }
-            entries[accessKey] = Entry(credential: credential, loadedAt: now, generation: generation)
-        }
-        return credential
+        try await self.credentials.value(accessKey) { try await self.load(accessKey) }
     }
 
     private func load(_ accessKey: String) async throws -> Credential? {

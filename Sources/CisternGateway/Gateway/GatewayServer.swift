@@ -28,7 +28,7 @@ public enum GatewayServer {
         let replication = SQLReplicationStore(database: runtime.database)
         let meter = TrafficMeter()
         let handler = GatewayHandler(
-            credentials: CredentialCache(repositories: repositories, buckets: buckets, sealer: runtime.sealer, changes: runtime.credentialChanges),
+            credentials: CredentialCache(repositories: repositories, buckets: buckets, sealer: runtime.sealer, changes: runtime.database.changes),
             s3: S3Provider(http: runtime.http), replication: replication, traffic: meter, telemetry: runtime.telemetry,
             timeSource: runtime.timeSource, logger: runtime.logger, mirrorTimeout: .seconds(Int64(configuration.mirrorTimeout))
         )
