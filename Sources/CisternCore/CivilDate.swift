@@ -24,4 +24,34 @@ public enum CivilDate {
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         return era * 146_097 + dayOfEra - 719_468
     }
+
+    /// An instant (seconds since 1970) as ISO 8601 in UTC with milliseconds,
+    /// `2026-11-30T11:22:57.123Z`: the form S3 writes its XML dates in (to the nearest millisecond).
+    public static func iso8601Milliseconds(secondsSince1970: Double) -> String {
+        let milliseconds = Int64((secondsSince1970 * 1000).rounded())
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (year, month, day) = Self.date(daysSince1970: days)
+        var text = ""
+        text.reserveCapacity(24)
+        func append(_ value: Int, _ width: Int) {
+            let digits = String(value)
+            text += String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        append(Int(year), 4)
+        text += "-"
+        append(month, 2)
+        text += "-"
+        append(day, 2)
+        text += "T"
+        append(secondOfDay / 3600, 2)
+        text += ":"
+        append(secondOfDay / 60 % 60, 2)
+        text += ":"
+        append(secondOfDay % 60, 2)
+        text += "."
+        append(Int(milliseconds - seconds * 1000), 3)
+        return text + "Z"
+    }
 }

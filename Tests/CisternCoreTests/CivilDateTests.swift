@@ -16,4 +16,16 @@ struct CivilDateTests {
             #expect(CivilDate.days(year: civil.year, month: civil.month, day: civil.day) == days, "day \(days)")
         }
     }
+
+    /// S3's XML dates (ListBuckets' CreationDate), against Foundation's formatter, which the
+    /// gateway used before a profile showed it creating one per request.
+    @Test func iso8601WithMillisecondsMatchesFoundation() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for milliseconds in stride(from: Int64(-2_208_988_800_000), through: 253_402_300_799_000, by: 86_400_017 * 37 + 123) {
+            let instant = Double(milliseconds) / 1000
+            #expect(CivilDate.iso8601Milliseconds(secondsSince1970: instant) == formatter.string(from: Date(timeIntervalSince1970: instant)))
+        }
+        #expect(CivilDate.iso8601Milliseconds(secondsSince1970: 1_796_037_777.123) == "2026-11-30T11:22:57.123Z")
+    }
 }

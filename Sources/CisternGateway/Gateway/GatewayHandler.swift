@@ -208,7 +208,7 @@ struct GatewayHandler: Sendable {
         for (name, route) in shown {
             writer.open("Bucket")
             writer.element("Name", name)
-            writer.element("CreationDate", Self.isoDate(route.bucket.createdAt))
+            writer.element("CreationDate", CivilDate.iso8601Milliseconds(secondsSince1970: route.bucket.createdAt.timeIntervalSince1970))
             writer.close("Bucket")
         }
         writer.close("Buckets")
@@ -598,12 +598,6 @@ struct GatewayHandler: Sendable {
     static func requestId() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<8).map { _ in String(format: "%02X", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
-    }
-
-    static func isoDate(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
     }
 }
 
