@@ -1,8 +1,10 @@
 """Schemathesis hooks and checks of our own (loaded by scripts/fuzz-api through SCHEMATHESIS_HOOKS).
 
-map_path_parameters: the fuzzer's own user and session (FUZZ_PROTECTED_IDS) are never the target
-of a path, so that changing that user's password or revoking that session -- which correctly ends
-the session -- cannot leave the rest of the run answering 401.
+before_call: the fuzzer's own user and session (FUZZ_PROTECTED_IDS) are never the target of a
+path, so that changing that user's password or revoking that session -- which correctly ends the
+session -- cannot leave the rest of the run answering 401. Applied to every call, the stateful
+phase's included: its ids come from responses (GET /token lists the fuzzer's own session), not
+from the generator, and a generation-time hook let one `DELETE /token/{id}` end the run's session.
 
 no_secret_in_response: no response carries a secret -- neither the known ones the fuzz run set
 up (a bucket secret, a password; FUZZ_SECRETS) nor any long secret or password the request itself
@@ -20,12 +22,10 @@ PROTECTED = {s for s in os.environ.get("FUZZ_PROTECTED_IDS", "").split(",") if s
 
 
 @schemathesis.hook
-def map_path_parameters(ctx, path_parameters):
-    if path_parameters:
-        for name, value in list(path_parameters.items()):
-            if isinstance(value, str) and value.lower() in PROTECTED:
-                path_parameters[name] = str(uuid.uuid4())
-    return path_parameters
+def before_call(ctx, case, **kwargs):
+    for name, value in list((case.path_parameters or {}).items()):
+        if isinstance(value, str) and any(protected in value.lower() for protected in PROTECTED):
+            case.path_parameters[name] = str(uuid.uuid4())
 
 
 def _sent_secrets(body):
