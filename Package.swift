@@ -45,6 +45,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The management API's request and response bodies, shared by the server and its clients.
+        .target(
+            name: "CisternWire",
+            dependencies: ["CisternCore"],
+            swiftSettings: swiftSettings
+        ),
+        // A client of the management API (the `cistern` commands other than serve and migrate):
+        // the wire types over AsyncHTTPClient, and the profiles that keep a login.
+        .target(
+            name: "CisternClient",
+            dependencies: [
+                "CisternWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Stores: protocols and their SQL implementation over SQLKit.
         .target(
             name: "CisternStore",
@@ -100,6 +118,7 @@ let package = Package(
                 "CisternCore",
                 "CisternProviders",
                 "CisternStore",
+                "CisternWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -146,6 +165,9 @@ let package = Package(
                 "CisternBootstrap",
                 "CisternGateway",
                 "CisternAPI",
+                "CisternClient",
+                "CisternCore",
+                "CisternWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -252,6 +274,8 @@ let package = Package(
                 "CisternProviders",
                 "CisternStore",
                 "CisternTestSupport",
+                "CisternWire",
+                "CisternClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

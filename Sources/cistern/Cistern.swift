@@ -1,6 +1,7 @@
 import ArgumentParser
 import CisternAPI
 import CisternBootstrap
+import CisternClient
 import CisternGateway
 import Foundation
 import Hummingbird
@@ -12,13 +13,34 @@ struct Cistern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cistern",
         abstract: "A self-hosted control plane for storage buckets at other providers.",
-        subcommands: [Serve.self, Migrate.self]
+        discussion: "serve and migrate run the server; the other commands are a client of a running server's API (see README, Command line).",
+        subcommands: [
+            Serve.self, Migrate.self, Login.self, Logout.self, WorkspaceCommand.self, UserCommand.self, BucketCommand.self, RepoCommand.self,
+            KeyCommand.self, TokenCommand.self,
+        ]
     )
 
     /// Parses the command line and runs the command (what `@main` would do; `main.swift` first
-    /// sets up the executor). In an async function, `main()` resolves to the async entry point.
+    /// sets up the executor). Exits 0 on success, 1 when the API refuses (its message on standard
+    /// error) or the command fails, 2 on a usage error.
     static func start() async {
-        await Self.main()
+        do {
+            var command = try Self.parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as APIError {
+            FileHandle.standardError.write(Data("cistern: \(error.message)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            if Self.exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((Self.fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            Self.exit(withError: error)
+        }
     }
 }
 

@@ -1,12 +1,13 @@
 import CisternCore
 import CisternStore
+import CisternWire
 import Foundation
 import Testing
 
 @testable import CisternAPI
 
 /// The hand-written `GET /bucket/available` body is byte for byte what the JSON encoder of every
-/// other response writes, for any text a user can put in a name, key or bucket and any instant.
+/// other response writes for its wire type (`AvailableBucket`, which clients decode), for any text a user can put in a name, key or bucket and any instant.
 @Suite("JSON writer")
 struct JSONWriterTests {
     static let awkwardTexts = [
@@ -42,35 +43,10 @@ struct JSONWriterTests {
         // Long lists too: the writer moves its bytes into the buffer in chunks of 32 KiB.
         let long = Array(repeating: summaries, count: 40).flatMap { $0 }
         for slice in [[], Array(summaries.prefix(1)), summaries, long] {
-            let expected = try JSONBody.encoder().encode(slice.map(Field.item))
+            let expected = try JSONBody.encoder().encode(slice.map(AvailableBucket.init))
             let written = AvailableBucketsResponse.json(slice)
             #expect(written.readableBytes == expected.count)
             #expect(String(buffer: written) == String(decoding: expected, as: UTF8.self))
         }
-    }
-}
-
-/// A value of the yardstick: what `JSONBody.encoder()` writes for a string, an instant or a null.
-private enum Field: Encodable {
-    case text(String)
-    case date(Date)
-    case null
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .text(let text): try container.encode(text)
-        case .date(let date): try container.encode(date)
-        case .null: try container.encodeNil()
-        }
-    }
-
-    /// An item of `GET /bucket/available` as the encoder writes it (the encoder sorts the keys).
-    static func item(_ bucket: BucketSummary) -> [String: Field] {
-        [
-            "id": .text(bucket.id.canonical), "name": .text(bucket.name), "storageType": .text(bucket.storageType.rawValue),
-            "bucket": .text(bucket.bucket), "key": .text(bucket.key), "status": bucket.status.map { .text($0.rawValue) } ?? .null,
-            "workspaceId": .text(bucket.workspaceId.canonical), "createdAt": .date(bucket.createdAt),
-        ]
     }
 }

@@ -1,4 +1,5 @@
 import CisternCore
+import CisternWire
 import Foundation
 
 /// Brute-force protection for `POST /user/login`, by growing delays rather than lock-outs.

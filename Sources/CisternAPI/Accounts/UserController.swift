@@ -1,6 +1,7 @@
 import CisternBootstrap
 import CisternCore
 import CisternStore
+import CisternWire
 import Foundation
 import Hummingbird
 import Logging

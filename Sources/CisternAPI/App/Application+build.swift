@@ -3,6 +3,7 @@ import CisternBootstrap
 import CisternCore
 import CisternProviders
 import CisternStore
+import CisternWire
 import Foundation
 import Hummingbird
 import HummingbirdCore

@@ -1,5 +1,6 @@
 import CisternCore
 import CisternStore
+import CisternWire
 import Foundation
 import Hummingbird
 

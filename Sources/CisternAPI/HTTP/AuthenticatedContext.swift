@@ -1,4 +1,5 @@
 import CisternCore
+import CisternWire
 import Foundation
 import Hummingbird
 

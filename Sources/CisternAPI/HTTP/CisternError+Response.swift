@@ -1,4 +1,5 @@
 import CisternCore
+import CisternWire
 import Foundation
 import Hummingbird
 
@@ -32,31 +33,5 @@ extension CisternError: HTTPResponseError {
         response.status = self.status
         if let retryAfter = self.retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
         return response
-    }
-}
-
-/// Every error body: `success` is always false, the other fields appear as the family requires.
-struct ErrorBody: Encodable {
-    var errorCode: String?
-    var message: String?
-    var errorMessage: String?
-    /// Present (possibly null) only in the repository family.
-    var repoId: String??
-
-    enum CodingKeys: String, CodingKey {
-        case success
-        case errorCode = "error_code"
-        case message
-        case errorMessage = "error_message"
-        case repoId
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(false, forKey: .success)
-        try container.encodeIfPresent(self.errorCode, forKey: .errorCode)
-        try container.encodeIfPresent(self.message, forKey: .message)
-        try container.encodeIfPresent(self.errorMessage, forKey: .errorMessage)
-        if let repoId = self.repoId { try container.encode(repoId, forKey: .repoId) }
     }
 }

@@ -2,6 +2,7 @@ import CisternBootstrap
 import CisternCore
 import CisternProviders
 import CisternStore
+import CisternWire
 import Foundation
 import Hummingbird
 
