@@ -2,7 +2,7 @@ import CisternWire
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Where the command line keeps its logins: `$XDG_CONFIG_HOME/cistern/config.json` (or
@@ -112,8 +112,10 @@ public enum ClientSession {
             let anonymous = CisternClient(baseURL: profile.url)
             let renewed: RefreshResponse
             do {
-                renewed = try await anonymous.call(.POST, "/user/refresh", body: RefreshTokenRequest(refreshToken: refreshToken), as: RefreshResponse.self)
-                    .value
+                renewed = try await anonymous.call(
+                    .POST, "/user/refresh", body: RefreshTokenRequest(refreshToken: refreshToken), as: RefreshResponse.self
+                )
+                .value
             } catch let error as APIError where error.status == 401 {
                 throw APIError(status: 401, message: "the session of profile \(name) has ended: run `cistern login \(profile.url)` again")
             }

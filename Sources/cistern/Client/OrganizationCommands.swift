@@ -30,7 +30,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
         @Argument(help: "Its name.") var name: String
 
         func run() async throws {
-            let answer = try await self.options.client().call(.POST, "/workspace", body: WorkspaceNameRequest(name: self.name), as: WorkspaceSummaryEnvelope.self)
+            let answer = try await self.options.client().call(
+                .POST, "/workspace", body: WorkspaceNameRequest(name: self.name), as: WorkspaceSummaryEnvelope.self)
             self.options.show(answer) { print("Created workspace \($0.workspace.name): \($0.workspace.id)") }
         }
     }
@@ -171,7 +172,8 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The user's id.") var id: String
 
         func run() async throws {
-            let answer = try await self.options.client().call(.DELETE, "/organization/users/\(CisternClient.segment(self.id))", as: SuccessResponse.self)
+            let answer = try await self.options.client().call(
+                .DELETE, "/organization/users/\(CisternClient.segment(self.id))", as: SuccessResponse.self)
             self.options.show(answer) { _ in print("Deleted user \(self.id).") }
         }
     }

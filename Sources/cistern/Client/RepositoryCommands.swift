@@ -22,7 +22,8 @@ struct RepoCommand: AsyncParsableCommand {
         var requests: [RepositoryMemberRequest] {
             var requests = self.members.map { member in
                 let parts = member.split(separator: ":", maxSplits: 1).map(String.init)
-                return RepositoryMemberRequest(bucketId: parts[0], folder: parts.count > 1 ? parts[1] : nil, master: parts[0] == self.master ? true : nil)
+                return RepositoryMemberRequest(
+                    bucketId: parts[0], folder: parts.count > 1 ? parts[1] : nil, master: parts[0] == self.master ? true : nil)
             }
             if let master, !requests.contains(where: { $0.bucketId == master }) {
                 requests.insert(RepositoryMemberRequest(bucketId: master, master: true), at: 0)
@@ -60,7 +61,8 @@ struct RepoCommand: AsyncParsableCommand {
             if self.options.json { return Output.write(answer.raw) }
             Output.fields([
                 ("id", repository.id), ("name", repository.name), ("mode", repository.mode), ("provider", repository.storageType),
-                ("workspace", repository.workspaceId), ("created", Output.date(repository.createdAt)), ("disabled", repository.disabled ? "yes" : "no"),
+                ("workspace", repository.workspaceId), ("created", Output.date(repository.createdAt)),
+                ("disabled", repository.disabled ? "yes" : "no"),
             ])
             print()
             Output.table(
@@ -107,7 +109,8 @@ struct RepoCommand: AsyncParsableCommand {
 
         func run() async throws {
             let request = UpdateRepositoryRequest(
-                name: self.name, mode: self.mode?.uppercased(), workspaceId: self.workspace, repoBuckets: self.members.given ? self.members.requests : nil
+                name: self.name, mode: self.mode?.uppercased(), workspaceId: self.workspace,
+                repoBuckets: self.members.given ? self.members.requests : nil
             )
             let answer = try await self.options.client().call(.PUT, RepoCommand.path(self.id), body: request, as: RepositoryCreatedResponse.self)
             self.options.show(answer) { print("Updated repository \($0.repoId).") }
@@ -182,7 +185,9 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             let answer = try await self.options.client().call(.GET, RepoCommand.path(self.repo) + "/apikey", as: RepositoryKeyListResponse.self)
             self.options.show(answer) { list in
-                Output.table(["ID", "NAME", "ACCESS", "ACCESS KEY ID", "CREATED"], list.keys.map { [$0.id, $0.name, $0.accessType, $0.key, Output.date($0.createdAt)] })
+                Output.table(
+                    ["ID", "NAME", "ACCESS", "ACCESS KEY ID", "CREATED"],
+                    list.keys.map { [$0.id, $0.name, $0.accessType, $0.key, Output.date($0.createdAt)] })
             }
         }
     }
@@ -206,7 +211,8 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try await self.options.client()
             let answer = try await client.call(
-                .POST, RepoCommand.path(self.repo) + "/apikey", body: CreateRepositoryKeyRequest(name: self.name, accessType: self.access.uppercased()),
+                .POST, RepoCommand.path(self.repo) + "/apikey",
+                body: CreateRepositoryKeyRequest(name: self.name, accessType: self.access.uppercased()),
                 as: RepositoryKeyCreatedResponse.self
             )
             if self.options.json { return Output.write(answer.raw) }

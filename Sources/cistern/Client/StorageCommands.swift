@@ -12,7 +12,10 @@ struct BucketCommand: AsyncParsableCommand {
     static func path(_ id: String) -> String { "/bucket/\(CisternClient.segment(id))" }
 
     static func row(_ bucket: BucketResponse) -> [String] {
-        [bucket.id, bucket.name, bucket.storageType, bucket.bucket, Output.text(bucket.endpoint ?? bucket.region), Output.text(bucket.status), "\(bucket.repos.count)"]
+        [
+            bucket.id, bucket.name, bucket.storageType, bucket.bucket, Output.text(bucket.endpoint ?? bucket.region), Output.text(bucket.status),
+            "\(bucket.repos.count)",
+        ]
     }
 
     struct List: AsyncParsableCommand {
@@ -97,7 +100,8 @@ struct BucketCommand: AsyncParsableCommand {
     struct Edit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a bucket's name, workspace or connection.",
-            discussion: "A changed connection needs the secret again (--secret-stdin, or it is asked for): a stored secret is never sent anywhere new."
+            discussion:
+                "A changed connection needs the secret again (--secret-stdin, or it is asked for): a stored secret is never sent anywhere new."
         )
         @OptionGroup var options: ClientOptions
         @Argument(help: "The bucket's id.") var id: String
