@@ -16,7 +16,7 @@ struct Cistern: AsyncParsableCommand {
         discussion: "serve and migrate run the server; the other commands are a client of a running server's API (see README, Command line).",
         subcommands: [
             Serve.self, Migrate.self, Login.self, Logout.self, WorkspaceCommand.self, UserCommand.self, BucketCommand.self, RepoCommand.self,
-            KeyCommand.self, TokenCommand.self,
+            KeyCommand.self, TokenCommand.self, StatsCommand.self,
         ]
     )
 
@@ -34,6 +34,9 @@ struct Cistern: AsyncParsableCommand {
         } catch let error as APIError {
             FileHandle.standardError.write(Data("cistern: \(error.message)\n".utf8))
             Foundation.exit(1)
+        } catch let error as UsageError {
+            FileHandle.standardError.write(Data("cistern: \(error.message)\n".utf8))
+            Foundation.exit(2)
         } catch {
             if Self.exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data((Self.fullMessage(for: error) + "\n").utf8))

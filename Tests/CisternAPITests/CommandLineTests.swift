@@ -159,6 +159,16 @@ struct CommandLineTests {
             let replication = try await cli("repo", "replication", repo)
             #expect(replication.lines.first == "pending 0, failed 0, completed in the last day 0", "\(replication.out)")
 
+            // Traffic (none yet: the gateway was not used), in tables and as the API's JSON.
+            let totals = try await cli("stats", "repos")
+            #expect(totals.lines.first == "ID                                    REQUESTS  UPLOADED  DOWNLOADED  SIZE CHANGE", "\(totals.out)")
+            #expect(totals.lines.dropFirst().allSatisfy { $0.hasPrefix(repo) && $0.hasSuffix(" 0") }, "\(totals.out)")
+            try await sameJSON(try await cli("stats", "repos", "--json"), "/repo/stats")
+            try await sameJSON(try await cli("stats", "buckets", "--bucket", bucket, "--json"), "/bucket/stats?bucketId=\(bucket)")
+            try await sameJSON(try await cli("stats", "daily", "--json"), "/stats/daily")
+            let minutes = try await cli("stats", "minute", "--repo", repo)
+            #expect(minutes.status == 0 && minutes.lines.first?.hasPrefix("PERIOD") == true, "\(minutes)")
+
             // Sessions: the CLI's own, and another one ended from here.
             let other = try await api.login(email: "ada@example.com")
             let otherId = try #require(other.string("tokenId"))

@@ -26,6 +26,8 @@ extension ReplicationRetryResponse: ResponseEncodable {}
 extension WorkspaceSummaryEnvelope: ResponseEncodable {}
 extension WorkspaceEnvelope: ResponseEncodable {}
 extension WorkspaceListResponse: ResponseEncodable {}
+extension TrafficTotalsResponse: ResponseEncodable {}
+extension TrafficRowsResponse: ResponseEncodable {}
 
 // Wire types built from what the stores return.
 

@@ -47,67 +47,36 @@ struct StatsController {
     }
 }
 
-/// `GET /bucket/stats` and `GET /repo/stats`: all-time figures, each under its owner's id name.
-struct TrafficTotalsResponse: ResponseEncodable {
+extension TrafficTotalsResponse {
     enum Owner {
         case bucket
         case repository
     }
 
-    struct Entry: Encodable {
-        var total: TrafficTotal
-        var owner: Owner
-
-        enum CodingKeys: String, CodingKey {
-            case bucketId, repoId, totalCount, totalUploadBytes, totalDownloadBytes, totalSizeChange
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(self.total.id.canonical, forKey: self.owner == .bucket ? .bucketId : .repoId)
-            try container.encode(self.total.counts.requests, forKey: .totalCount)
-            try container.encode(self.total.counts.uploadBytes, forKey: .totalUploadBytes)
-            try container.encode(self.total.counts.downloadBytes, forKey: .totalDownloadBytes)
-            try container.encode(self.total.counts.sizeChange, forKey: .totalSizeChange)
-        }
-    }
-
-    var success = true
-    var stats: [Entry]
-
     init(_ totals: [TrafficTotal], of owner: Owner) {
-        self.stats = totals.map { Entry(total: $0, owner: owner) }
+        self.init(
+            stats: totals.map { total in
+                Entry(
+                    bucketId: owner == .bucket ? total.id.canonical : nil, repoId: owner == .repository ? total.id.canonical : nil,
+                    totalCount: total.counts.requests, totalUploadBytes: total.counts.uploadBytes,
+                    totalDownloadBytes: total.counts.downloadBytes, totalSizeChange: total.counts.sizeChange
+                )
+            }
+        )
     }
 }
 
-struct TrafficRowsResponse: ResponseEncodable {
-    struct Row: Encodable {
-        var timestamp: Int64
-        var repoId: String
-        var bucketId: String
-        var requests: Int64
-        var upl_bytes: Int64
-        var dwl_bytes: Int64
-        var size_change: Int64
-        var latency_ms: Double
-        var host: String
-
-        init(_ row: TrafficRow) {
-            self.timestamp = row.start.millisecondsSince1970
-            self.repoId = row.repositoryId.canonical
-            self.bucketId = row.bucketId.canonical
-            self.requests = row.counts.requests
-            self.upl_bytes = row.counts.uploadBytes
-            self.dwl_bytes = row.counts.downloadBytes
-            self.size_change = row.counts.sizeChange
-            self.latency_ms =
-                row.counts.requests == 0 ? 0 : (Double(row.counts.latencyMilliseconds) / Double(row.counts.requests) * 10).rounded() / 10
-            self.host = row.host
-        }
+extension TrafficRowsResponse.Row {
+    init(_ row: TrafficRow) {
+        self.init(
+            timestamp: row.start.millisecondsSince1970, repoId: row.repositoryId.canonical, bucketId: row.bucketId.canonical,
+            requests: row.counts.requests, upl_bytes: row.counts.uploadBytes, dwl_bytes: row.counts.downloadBytes,
+            size_change: row.counts.sizeChange,
+            latency_ms: row.counts.requests == 0
+                ? 0 : (Double(row.counts.latencyMilliseconds) / Double(row.counts.requests) * 10).rounded() / 10,
+            host: row.host
+        )
     }
-
-    var success = true
-    var data: [Row]
 }
 
 extension Request {

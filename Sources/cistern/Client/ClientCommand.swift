@@ -70,13 +70,26 @@ enum PasswordInput {
     static func read(fromStandardInput: Bool, prompt: String = "Password: ") throws -> String {
         if fromStandardInput {
             guard let line = readLine(strippingNewline: true), !line.isEmpty else {
-                throw ValidationError("--password-stdin: standard input holds no password")
+                throw UsageError("--password-stdin: standard input holds no password")
             }
             return line
         }
-        guard let pointer = getpass(prompt) else { throw ValidationError("no terminal to read a password from: use --password-stdin") }
+        let terminal = open("/dev/tty", O_RDWR)
+        guard terminal >= 0 else { throw UsageError("no terminal to read a password from: use --password-stdin") }
+        close(terminal)
+        guard let pointer = getpass(prompt) else { throw UsageError("no terminal to read a password from: use --password-stdin") }
         let password = String(cString: pointer)
-        guard !password.isEmpty else { throw ValidationError("no password given") }
+        guard !password.isEmpty else { throw UsageError("no password given") }
         return password
+    }
+}
+
+/// A command used wrongly in a way only its run finds out: `cistern: MESSAGE` on standard error,
+/// exit status 2 (as for the usage errors the parser finds).
+struct UsageError: Error {
+    var message: String
+
+    init(_ message: String) {
+        self.message = message
     }
 }

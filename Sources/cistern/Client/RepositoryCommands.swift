@@ -257,3 +257,92 @@ struct KeyCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct StatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Traffic through the S3 gateway.", subcommands: [Buckets.self, Repos.self, Daily.self, Minute.self]
+    )
+
+    struct Buckets: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "All-time totals per bucket.")
+        @OptionGroup var options: ClientOptions
+        @Option(name: .customLong("bucket"), help: "Only these buckets (repeat).") var buckets: [String] = []
+
+        func run() async throws {
+            let path = CisternClient.path("/bucket/stats", query: [("bucketId", self.buckets.isEmpty ? nil : self.buckets.joined(separator: ","))])
+            let answer = try await self.options.client().call(.GET, path, as: TrafficTotalsResponse.self)
+            self.options.show(answer) { StatsCommand.totals($0, id: { $0.bucketId }) }
+        }
+    }
+
+    struct Repos: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "All-time totals per repository.")
+        @OptionGroup var options: ClientOptions
+        @Option(name: .customLong("repo"), help: "Only these repositories (repeat).") var repos: [String] = []
+
+        func run() async throws {
+            let path = CisternClient.path("/repo/stats", query: [("repoId", self.repos.isEmpty ? nil : self.repos.joined(separator: ","))])
+            let answer = try await self.options.client().call(.GET, path, as: TrafficTotalsResponse.self)
+            self.options.show(answer) { StatsCommand.totals($0, id: { $0.repoId }) }
+        }
+    }
+
+    static func totals(_ response: TrafficTotalsResponse, id: (TrafficTotalsResponse.Entry) -> String?) {
+        Output.table(
+            ["ID", "REQUESTS", "UPLOADED", "DOWNLOADED", "SIZE CHANGE"],
+            response.stats.map { [id($0) ?? "-", "\($0.totalCount)", "\($0.totalUploadBytes)", "\($0.totalDownloadBytes)", "\($0.totalSizeChange)"] }
+        )
+    }
+
+    /// The filters of the per-period rows.
+    struct Period: ParsableArguments {
+        @Option(help: "From this date or instant (ISO 8601; default: 30 days or 1 hour back).") var from: String?
+        @Option(help: "Up to this date or instant (default: now).") var to: String?
+        @Option(name: .customLong("repo"), help: "Only these repositories (repeat).") var repos: [String] = []
+        @Option(name: .customLong("bucket"), help: "Only these buckets (repeat).") var buckets: [String] = []
+
+        func path(_ base: String) -> String {
+            CisternClient.path(
+                base,
+                query: [
+                    ("startDate", self.from), ("endDate", self.to), ("repoId", self.repos.isEmpty ? nil : self.repos.joined(separator: ",")),
+                    ("bucketId", self.buckets.isEmpty ? nil : self.buckets.joined(separator: ",")),
+                ]
+            )
+        }
+    }
+
+    static func rows(_ response: TrafficRowsResponse) {
+        Output.table(
+            ["PERIOD", "REPOSITORY", "BUCKET", "HOST", "REQUESTS", "UPLOADED", "DOWNLOADED", "LATENCY MS"],
+            response.data.map {
+                [
+                    Output.date(Date(timeIntervalSince1970: Double($0.timestamp) / 1000)), $0.repoId, $0.bucketId, $0.host, "\($0.requests)",
+                    "\($0.upl_bytes)", "\($0.dwl_bytes)", "\($0.latency_ms)",
+                ]
+            }
+        )
+    }
+
+    struct Daily: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Traffic per day.")
+        @OptionGroup var options: ClientOptions
+        @OptionGroup var period: Period
+
+        func run() async throws {
+            let answer = try await self.options.client().call(.GET, self.period.path("/stats/daily"), as: TrafficRowsResponse.self)
+            self.options.show(answer, StatsCommand.rows)
+        }
+    }
+
+    struct Minute: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Traffic per minute.")
+        @OptionGroup var options: ClientOptions
+        @OptionGroup var period: Period
+
+        func run() async throws {
+            let answer = try await self.options.client().call(.GET, self.period.path("/stats/minute"), as: TrafficRowsResponse.self)
+            self.options.show(answer, StatsCommand.rows)
+        }
+    }
+}
