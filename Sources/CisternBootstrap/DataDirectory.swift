@@ -39,7 +39,7 @@ public struct DataDirectory: Sendable {
                 "the data directory is open to other users: chmod 700 it", metadata: ["path": "\(path)", "mode": "\(String(mode, radix: 8))"]
             )
         }
-        let databaseURL = try databaseLocation(configuration.databaseURL) ?? "sqlite:" + (path as NSString).appendingPathComponent(databaseFile)
+        let databaseURL = try Self.databaseURL(of: configuration)
         let jwtKey = try key(supplied: configuration.jwtSecret, suppliedName: "CISTERN_JWT_SECRET", file: jwtKeyFile, in: path, logger: logger)
         let masterKey = try key(supplied: configuration.masterKey, suppliedName: "CISTERN_MASTER_KEY", file: masterKeyFile, in: path, logger: logger)
         if databaseURL.hasPrefix("postgres"), configuration.jwtSecret == nil || configuration.masterKey == nil {
@@ -51,6 +51,12 @@ public struct DataDirectory: Sendable {
             path: path, databaseURL: databaseURL, jwtKey: jwtKey.material, masterKey: masterKey.material,
             generatedMasterKey: masterKey.generated
         )
+    }
+
+    /// The database a configuration names: its `databaseURL`, or the SQLite file of its data directory.
+    public static func databaseURL(of configuration: CisternConfiguration) throws -> String {
+        try databaseLocation(configuration.databaseURL)
+            ?? "sqlite:" + (configuration.dataDirectory as NSString).appendingPathComponent(databaseFile)
     }
 
     /// The database URL in its checked form (`sqlite:PATH` or `postgres://...`), or nil for the default.

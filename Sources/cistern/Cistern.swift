@@ -15,7 +15,8 @@ struct Cistern: AsyncParsableCommand {
         abstract: "A self-hosted control plane for storage buckets at other providers.",
         discussion: "serve and migrate run the server; the other commands are a client of a running server's API (see README, Command line).",
         subcommands: [
-            Serve.self, Migrate.self, Login.self, Logout.self, WorkspaceCommand.self, UserCommand.self, BucketCommand.self, RepoCommand.self,
+            Serve.self, Migrate.self, Admin.self, Login.self, Logout.self, WorkspaceCommand.self, UserCommand.self, BucketCommand.self,
+            RepoCommand.self,
             KeyCommand.self, TokenCommand.self, StatsCommand.self,
         ]
     )
