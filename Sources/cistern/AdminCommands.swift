@@ -10,6 +10,13 @@ struct Admin: AsyncParsableCommand {
         subcommands: [Backup.self, Restore.self]
     )
 
+    /// Quiet: the commands print their own outcome.
+    static var logger: Logger {
+        var logger = Logger(label: "cistern")
+        logger.logLevel = .warning
+        return logger
+    }
+
     /// A backup holds secrets sealed under the master key, and is worth nothing without it.
     static let keyWarning =
         "keep the master key with it (master.key in the data directory, or CISTERN_MASTER_KEY): without that key the sealed bucket and key secrets in a backup cannot be opened"
@@ -24,14 +31,9 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             try await failingInOneLine {
-                let configuration = try self.options.resolve()
-                var logger = Logger(label: "cistern")
-                logger.logLevel = .warning
-                let url = try DataDirectory.databaseURL(of: configuration)
-                guard let path = Database.sqlitePath(url), FileManager.default.fileExists(atPath: path) else {
-                    throw BackupError(
-                        Database.sqlitePath(url) == nil ? "a PostgreSQL database is backed up with pg_dump (see README)" : "no database at \(url)")
-                }
+                let path = try self.options.sqliteFile(else: "a PostgreSQL database is backed up with pg_dump (see README)")
+                guard FileManager.default.fileExists(atPath: path) else { throw BackupError("no database at \(path)") }
+                let logger = Admin.logger
                 let database = try await Database.openSQLite(path: path, connections: 1, logger: logger)
                 do {
                     try await database.backUp(to: self.file)
@@ -60,11 +62,8 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             try await failingInOneLine {
-                let configuration = try self.options.resolve()
-                var logger = Logger(label: "cistern")
-                logger.logLevel = .warning
-                let url = try DataDirectory.databaseURL(of: configuration)
-                guard let path = Database.sqlitePath(url) else { throw BackupError("a PostgreSQL database is restored with pg_restore (see README)") }
+                let path = try self.options.sqliteFile(else: "a PostgreSQL database is restored with pg_restore (see README)")
+                let logger = Admin.logger
                 let facts = try await Database.checkBackup(at: self.file, logger: logger)
                 let fileManager = FileManager.default
                 if fileManager.fileExists(atPath: path) {
@@ -97,5 +96,13 @@ struct Admin: AsyncParsableCommand {
                     Data("cistern: the server needs the master key the backup was sealed under; \(Admin.keyWarning)\n".utf8))
             }
         }
+    }
+}
+
+extension SettingOptions {
+    /// The SQLite file these settings name; `otherwise` is the error for a PostgreSQL database.
+    func sqliteFile(else otherwise: String) throws -> String {
+        guard let path = Database.sqlitePath(try DataDirectory.databaseURL(of: try self.resolve())) else { throw BackupError(otherwise) }
+        return path
     }
 }
