@@ -82,10 +82,16 @@ struct BackupTests {
                 committed.set(row)
             }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // However loaded the machine, the backup starts with rows committed and ends with more
+        // (a writer that stopped fails the test at the deadline instead of hanging it).
+        let deadline = ContinuousClock.now + .seconds(60)
+        func awaitRows(_ count: Int) async throws {
+            while committed.value < count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        try await awaitRows(20)
         let before = committed.value
         try await database.backUp(to: directory + "/copy.sqlite")
-        try await Task.sleep(for: .milliseconds(100))
+        try await awaitRows(committed.value + 20)
         writer.cancel()
         _ = await writer.result
         let after = committed.value
