@@ -16,6 +16,8 @@ public struct CisternConfiguration: Sendable {
     public var databasePoolSize = 8
     /// Base64 of 32 bytes; nil to use (or create) `jwt-signing.key` in the data directory.
     public var jwtSecret: String?
+    /// Keys that signed access tokens before the current one: they still verify, never sign.
+    public var jwtSecretPrevious: [String] = []
     /// Base64 of 32 bytes; nil to use (or create) `master.key` in the data directory.
     public var masterKey: String?
     public var accessTokenLifetime: TimeInterval = 3600
@@ -101,6 +103,9 @@ public struct CisternConfiguration: Sendable {
             config.databasePoolSize = try parse(value, as: "database-pool-size", range: 1...512)
         },
         Setting(flag: "jwt-secret") { $0.jwtSecret = $1 },
+        Setting(flag: "jwt-secret-previous") { config, value in
+            config.jwtSecretPrevious = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        },
         Setting(flag: "master-key") { $0.masterKey = $1 },
         Setting(flag: "access-token-ttl") { config, value throws(ConfigurationError) in
             config.accessTokenLifetime = TimeInterval(try parse(value, as: "access-token-ttl", range: 1...86_400 * 7))

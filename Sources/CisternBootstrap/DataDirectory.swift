@@ -11,6 +11,8 @@ public struct DataDirectory: Sendable {
     /// `sqlite:PATH` or a `postgres://` URL.
     public let databaseURL: String
     public let jwtKey: KeyMaterial
+    /// Earlier JWT signing keys (`CISTERN_JWT_SECRET_PREVIOUS`): tokens they signed still verify.
+    public let previousJWTKeys: [KeyMaterial]
     public let masterKey: KeyMaterial
     /// Where the master key is kept when it does not come from the environment.
     public var masterKeyFile: String { (self.path as NSString).appendingPathComponent(Self.masterKeyFile) }
@@ -41,6 +43,13 @@ public struct DataDirectory: Sendable {
         }
         let databaseURL = try Self.databaseURL(of: configuration)
         let jwtKey = try key(supplied: configuration.jwtSecret, suppliedName: "CISTERN_JWT_SECRET", file: jwtKeyFile, in: path, logger: logger)
+        let previousJWTKeys = try configuration.jwtSecretPrevious.map { value in
+            do {
+                return try KeyMaterial(base64: value, name: "CISTERN_JWT_SECRET_PREVIOUS")
+            } catch {
+                throw StartupError("\(error)")
+            }
+        }
         let masterKey = try key(supplied: configuration.masterKey, suppliedName: "CISTERN_MASTER_KEY", file: masterKeyFile, in: path, logger: logger)
         if databaseURL.hasPrefix("postgres"), configuration.jwtSecret == nil || configuration.masterKey == nil {
             logger.warning(
@@ -48,7 +57,7 @@ public struct DataDirectory: Sendable {
             )
         }
         return DataDirectory(
-            path: path, databaseURL: databaseURL, jwtKey: jwtKey.material, masterKey: masterKey.material,
+            path: path, databaseURL: databaseURL, jwtKey: jwtKey.material, previousJWTKeys: previousJWTKeys, masterKey: masterKey.material,
             generatedMasterKey: masterKey.generated
         )
     }

@@ -8,14 +8,26 @@ import Synchronization
 /// of which only a SHA-256 hash is ever stored.
 package struct TokenService: Sendable {
     let keys: JWTKeyCollection
+    /// The signing key's id, in every token's `kid` header.
+    let keyId: JWKIdentifier
     let accessTokenLifetime: TimeInterval
     let refreshTokenLifetime: TimeInterval
     let timeSource: any TimeSource
     let verified = VerifiedTokens()
 
-    package init(signingKey: KeyMaterial, accessTokenLifetime: TimeInterval, refreshTokenLifetime: TimeInterval, timeSource: any TimeSource) async {
+    /// Signs with `signingKey`; tokens that `previousSigningKeys` signed still verify (with their
+    /// `kid`, or without one, as tokens issued before keys had ids), so a rotation logs nobody out.
+    package init(
+        signingKey: KeyMaterial, previousSigningKeys: [KeyMaterial] = [], accessTokenLifetime: TimeInterval,
+        refreshTokenLifetime: TimeInterval, timeSource: any TimeSource
+    ) async {
         self.keys = JWTKeyCollection()
-        await self.keys.add(hmac: HMACKey(key: signingKey.key), digestAlgorithm: .sha256)
+        self.keyId = Self.keyId(signingKey)
+        // The first key added is also the default, which tokens without a `kid` are tried with first.
+        await self.keys.add(hmac: HMACKey(key: signingKey.key), digestAlgorithm: .sha256, kid: self.keyId)
+        for previous in previousSigningKeys {
+            await self.keys.add(hmac: HMACKey(key: previous.key), digestAlgorithm: .sha256, kid: Self.keyId(previous))
+        }
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
         self.timeSource = timeSource
@@ -37,7 +49,7 @@ package struct TokenService: Sendable {
             iat: IssuedAtClaim(value: issuedAt),
             exp: ExpirationClaim(value: expiresAt)
         )
-        return (try await self.keys.sign(claims), expiresAt)
+        return (try await self.keys.sign(claims, kid: self.keyId), expiresAt)
     }
 
     /// The user and session an access token names, when its signature is ours and it has not expired.
@@ -46,7 +58,7 @@ package struct TokenService: Sendable {
         if let known = self.verified.lookup(token) {
             access = known
         } else {
-            guard let claims = try? await self.keys.verify(token, as: AccessClaims.self),
+            guard let claims = try? await self.keys.verify(token, as: AccessClaims.self, iteratingKeys: true),
                 let userId = UUID(canonical: claims.userId),
                 let sessionId = UUID(canonical: claims.sid)
             else { return nil }
@@ -55,6 +67,12 @@ package struct TokenService: Sendable {
         }
         guard self.timeSource.now < access.expiresAt else { return nil }
         return (access.userId, access.sessionId)
+    }
+
+    /// A key's public name: the first 8 bytes of its SHA-256, hex (naming the key, revealing nothing of it).
+    static func keyId(_ key: KeyMaterial) -> JWKIdentifier {
+        let digest = key.key.withUnsafeBytes { SHA256.hash(data: $0) }
+        return JWKIdentifier(string: "k" + digest.prefix(8).map { String(format: "%02x", $0) }.joined())
     }
 
     /// A new refresh token (32 random bytes, base64url) and the hash under which it is stored.

@@ -68,7 +68,8 @@ func buildRouter(_ runtime: Runtime) async throws -> Router<AppRequestContext> {
         runtime.configuration, runtime.database, runtime.providers, runtime.sealer, runtime.timeSource
     )
     let tokens = await TokenService(
-        signingKey: runtime.dataDirectory.jwtKey, accessTokenLifetime: configuration.accessTokenLifetime,
+        signingKey: runtime.dataDirectory.jwtKey, previousSigningKeys: runtime.dataDirectory.previousJWTKeys,
+        accessTokenLifetime: configuration.accessTokenLifetime,
         refreshTokenLifetime: configuration.refreshTokenLifetime, timeSource: timeSource
     )
     let accounts = SQLAccountStore(database: database)
