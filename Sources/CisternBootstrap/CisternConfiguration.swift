@@ -20,6 +20,8 @@ public struct CisternConfiguration: Sendable {
     public var jwtSecretPrevious: [String] = []
     /// Base64 of 32 bytes; nil to use (or create) `master.key` in the data directory.
     public var masterKey: String?
+    /// Master keys that sealed secrets before the current one: they still open, never seal.
+    public var masterKeyPrevious: [String] = []
     public var accessTokenLifetime: TimeInterval = 3600
     public var refreshTokenLifetime: TimeInterval = 30 * 24 * 3600
     public var registrationOpen = true
@@ -103,10 +105,9 @@ public struct CisternConfiguration: Sendable {
             config.databasePoolSize = try parse(value, as: "database-pool-size", range: 1...512)
         },
         Setting(flag: "jwt-secret") { $0.jwtSecret = $1 },
-        Setting(flag: "jwt-secret-previous") { config, value in
-            config.jwtSecretPrevious = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        },
+        Setting(flag: "jwt-secret-previous") { config, value in config.jwtSecretPrevious = Self.keyList(value) },
         Setting(flag: "master-key") { $0.masterKey = $1 },
+        Setting(flag: "master-key-previous") { config, value in config.masterKeyPrevious = Self.keyList(value) },
         Setting(flag: "access-token-ttl") { config, value throws(ConfigurationError) in
             config.accessTokenLifetime = TimeInterval(try parse(value, as: "access-token-ttl", range: 1...86_400 * 7))
         },
@@ -254,4 +255,11 @@ extension CisternConfiguration {
     /// When buckets are checked again. With the monitor off (interval 0) the schedule is still
     /// recorded, at the default minute, for whichever process runs a monitor.
     public var checkSchedule: CheckSchedule { CheckSchedule(interval: TimeInterval(self.monitorInterval > 0 ? self.monitorInterval : 60)) }
+}
+
+extension CisternConfiguration {
+    /// A comma-separated list of base64 keys.
+    static func keyList(_ value: String) -> [String] {
+        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
 }

@@ -14,6 +14,8 @@ public struct DataDirectory: Sendable {
     /// Earlier JWT signing keys (`CISTERN_JWT_SECRET_PREVIOUS`): tokens they signed still verify.
     public let previousJWTKeys: [KeyMaterial]
     public let masterKey: KeyMaterial
+    /// Earlier master keys (`CISTERN_MASTER_KEY_PREVIOUS`): secrets they sealed still open.
+    public let previousMasterKeys: [KeyMaterial]
     /// Where the master key is kept when it does not come from the environment.
     public var masterKeyFile: String { (self.path as NSString).appendingPathComponent(Self.masterKeyFile) }
     /// Whether this start generated `masterKeyFile` (it was missing).
@@ -43,13 +45,8 @@ public struct DataDirectory: Sendable {
         }
         let databaseURL = try Self.databaseURL(of: configuration)
         let jwtKey = try key(supplied: configuration.jwtSecret, suppliedName: "CISTERN_JWT_SECRET", file: jwtKeyFile, in: path, logger: logger)
-        let previousJWTKeys = try configuration.jwtSecretPrevious.map { value in
-            do {
-                return try KeyMaterial(base64: value, name: "CISTERN_JWT_SECRET_PREVIOUS")
-            } catch {
-                throw StartupError("\(error)")
-            }
-        }
+        let previousJWTKeys = try Self.keys(configuration.jwtSecretPrevious, name: "CISTERN_JWT_SECRET_PREVIOUS")
+        let previousMasterKeys = try Self.keys(configuration.masterKeyPrevious, name: "CISTERN_MASTER_KEY_PREVIOUS")
         let masterKey = try key(supplied: configuration.masterKey, suppliedName: "CISTERN_MASTER_KEY", file: masterKeyFile, in: path, logger: logger)
         if databaseURL.hasPrefix("postgres"), configuration.jwtSecret == nil || configuration.masterKey == nil {
             logger.warning(
@@ -58,6 +55,7 @@ public struct DataDirectory: Sendable {
         }
         return DataDirectory(
             path: path, databaseURL: databaseURL, jwtKey: jwtKey.material, previousJWTKeys: previousJWTKeys, masterKey: masterKey.material,
+            previousMasterKeys: previousMasterKeys,
             generatedMasterKey: masterKey.generated
         )
     }
@@ -77,6 +75,17 @@ public struct DataDirectory: Sendable {
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") { return url }
         throw StartupError("database-url must look like sqlite:PATH or postgres://user:password@host:port/database")
+    }
+
+    /// Keys given as base64 in the setting `name`; a malformed one stops the start, naming it.
+    private static func keys(_ values: [String], name: String) throws -> [KeyMaterial] {
+        try values.map { value in
+            do {
+                return try KeyMaterial(base64: value, name: name)
+            } catch {
+                throw StartupError("\(error)")
+            }
+        }
     }
 
     private static func key(

@@ -36,7 +36,7 @@ public struct Runtime: Sendable {
         let http = ProviderHTTPClient.make()
         do {
             try await Migrator(database: database).migrate(now: timeSource.now, logger: logger)
-            let sealer = SecretSealer(current: dataDirectory.masterKey)
+            let sealer = SecretSealer(current: dataDirectory.masterKey, previous: dataDirectory.previousMasterKeys)
             try await requireMasterKeys(of: database, loadedIn: sealer, dataDirectory: dataDirectory)
             await database.watchChanges()
             logger.info(

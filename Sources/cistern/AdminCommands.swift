@@ -1,5 +1,6 @@
 import ArgumentParser
 import CisternBootstrap
+import CisternCore
 import CisternStore
 import Foundation
 import Logging
@@ -7,7 +8,7 @@ import Logging
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Operate this server's own database (run on the server's machine, with its settings).",
-        subcommands: [Backup.self, Restore.self]
+        subcommands: [Backup.self, Restore.self, RotateMasterKey.self]
     )
 
     /// Quiet: the commands print their own outcome.
@@ -104,5 +105,36 @@ extension SettingOptions {
     func sqliteFile(else otherwise: String) throws -> String {
         guard let path = Database.sqlitePath(try DataDirectory.databaseURL(of: try self.resolve())) else { throw BackupError(otherwise) }
         return path
+    }
+}
+
+struct RotateMasterKey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate-master-key",
+        abstract: "Seal every stored secret under the current master key, in one transaction.",
+        discussion: """
+            Give the new key as CISTERN_MASTER_KEY and the old one as CISTERN_MASTER_KEY_PREVIOUS, here and on every \
+            replica (restart them with both first: they then open secrets sealed under either). Afterwards the old key \
+            can be dropped from CISTERN_MASTER_KEY_PREVIOUS.
+            """
+    )
+    @OptionGroup var options: SettingOptions
+
+    func run() async throws {
+        try await failingInOneLine {
+            let configuration = try self.options.resolve()
+            let runtime = try await Runtime.open(configuration, timeSource: SystemTimeSource(), logger: Admin.logger)
+            do {
+                let (buckets, keys) = try await runtime.database.resealSecrets(with: runtime.sealer)
+                await runtime.close()
+                print(
+                    "sealed \(buckets) bucket secret(s) and \(keys) repository key secret(s) again under master key "
+                        + runtime.sealer.current.version
+                )
+            } catch {
+                await runtime.close()
+                throw error
+            }
+        }
     }
 }
