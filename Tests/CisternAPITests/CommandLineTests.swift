@@ -37,7 +37,7 @@ struct CommandLineTests {
             let input = Pipe()
             process.standardInput = input
             let exited = AsyncStream<Void> { continuation in process.terminationHandler = { _ in continuation.finish() } }
-            try process.run()
+            try ProcessLaunch.run(process)
             if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
             try input.fileHandleForWriting.close()
             for await _ in exited {}

@@ -216,7 +216,7 @@ final class Replica: @unchecked Sendable {
         guard FileManager.default.createFile(atPath: self.log, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
         self.process.standardError = FileHandle(forWritingAtPath: self.log)
         self.process.standardOutput = FileHandle(forWritingAtPath: self.log)
-        try self.process.run()
+        try ProcessLaunch.run(self.process)
     }
 
     static func binary() throws -> URL {
