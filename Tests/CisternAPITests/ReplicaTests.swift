@@ -21,6 +21,8 @@ struct ReplicaTests {
         environment["CISTERN_VALIDATE_BUCKETS"] = "false"
         environment["CISTERN_BCRYPT_COST"] = "4"
         environment["CISTERN_LOG_LEVEL"] = "warning"
+        // Hundreds of tests share one PostgreSQL server: each process needs few connections.
+        environment["CISTERN_DATABASE_POOL_SIZE"] = "2"
         return environment
     }
 

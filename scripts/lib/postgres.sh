@@ -27,7 +27,7 @@ postgres_start() {
         echo "postgres: initdb failed:" >&2; cat "$POSTGRES_DIR/initdb.log" >&2; return 1
     }
     "${as[@]}" "$bin/pg_ctl" -D "$POSTGRES_DIR/data" -l "$POSTGRES_DIR/server.log" -w -t 60 start \
-        -o "-p $port -k $POSTGRES_DIR -c listen_addresses=127.0.0.1 -c max_connections=1000 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-p $port -k $POSTGRES_DIR -c listen_addresses=127.0.0.1 -c max_connections=2000 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
         >/dev/null || { echo "postgres: did not start:" >&2; cat "$POSTGRES_DIR/server.log" >&2; return 1; }
     POSTGRES_RUN_AS=("${as[@]}")
     POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
