@@ -1,3 +1,4 @@
+import CisternCore
 import Foundation
 import Logging
 import Metrics
@@ -77,11 +78,5 @@ public final class Telemetry: Sendable {
             lines.append(line)
         }
         return lines.joined(separator: "\n")
-    }
-}
-
-extension Duration {
-    public var nanoseconds: Int64 {
-        self.components.seconds * 1_000_000_000 + self.components.attoseconds / 1_000_000_000
     }
 }

@@ -62,18 +62,10 @@ public struct CisternClient: Sendable {
         }
     }
 
-    /// Instants are ISO 8601, with or without fractions of a second.
+    /// Instants as the server writes them: ISO 8601 in whole seconds (`JSONBody.encoder()`).
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
-                let formatter = ISO8601DateFormatter()
-                formatter.formatOptions = options
-                if let date = formatter.date(from: text) { return date }
-            }
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 instant: \(text)"))
-        }
+        decoder.dateDecodingStrategy = .iso8601
         return decoder
     }()
 

@@ -181,10 +181,5 @@ struct MissingChangeEpoch: Error, CustomStringConvertible {
 }
 
 extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = self.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-
     var seconds: Double { Double(self.nanoseconds) / 1e9 }
 }

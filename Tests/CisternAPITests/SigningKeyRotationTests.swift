@@ -12,12 +12,7 @@ import Testing
 /// `CISTERN_JWT_SECRET_PREVIOUS` verify what they signed but never sign.
 @Suite("JWT signing key rotation", .timeLimit(.minutes(3)))
 struct SigningKeyRotationTests {
-    static func header(_ token: String) throws -> [String: Any] {
-        var part = String(token.split(separator: ".")[0]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while part.count % 4 != 0 { part += "=" }
-        let bytes = try #require(Data(base64Encoded: part))
-        return try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
-    }
+    static func header(_ token: String) throws -> [String: Any] { try jwtSection(token, 0) }
 
     static let user = User(
         id: UUID(), orgId: UUID(), email: "a@example.com", firstName: "A", lastName: "B", orgRole: .owner, validated: true, active: true,

@@ -54,12 +54,7 @@ enum Output {
         if data.last != UInt8(ascii: "\n") { FileHandle.standardOutput.write(Data("\n".utf8)) }
     }
 
-    static func date(_ date: Date?) -> String {
-        guard let date else { return "-" }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
+    static func date(_ date: Date?) -> String { date?.formatted(.iso8601) ?? "-" }
 
     static func text(_ value: String?) -> String { value.flatMap { $0.isEmpty ? nil : $0 } ?? "-" }
 }
