@@ -12,6 +12,8 @@ public enum Action: Sendable, Equatable, CaseIterable {
     case createWorkspace
     /// List, create, change and delete the users of one's own organization, and set their roles.
     case manageOrganizationUsers
+    /// Read the audit log of one's own organization.
+    case readAuditLog
 
     /// The workspace role an action needs, or nil for an organization-level action.
     public var requiredWorkspaceRole: WorkspaceRole? {
@@ -19,7 +21,7 @@ public enum Action: Sendable, Equatable, CaseIterable {
         case .viewWorkspace: .read
         case .changeWorkspaceContent: .write
         case .administerWorkspace: .admin
-        case .createWorkspace, .manageOrganizationUsers: nil
+        case .createWorkspace, .manageOrganizationUsers, .readAuditLog: nil
         }
     }
 }

@@ -161,3 +161,19 @@ extension CisternError {
         CisternError(.tooManyRequests, message: "Bucket quota reached: an organization may hold at most \(limit) buckets")
     }
 }
+
+extension BucketChanges {
+    /// What the change touches, for the audit log: the new name, workspace and place, never the
+    /// credentials (only that they changed).
+    var auditDetails: [String: String] {
+        var details: [String: String] = [:]
+        if let name { details["name"] = name }
+        if let workspaceId { details["workspace"] = workspaceId.canonical }
+        if let connection {
+            details["provider"] = connection.storageType.rawValue
+            details["bucket"] = connection.bucket
+            details["connection"] = "changed"
+        }
+        return details
+    }
+}

@@ -36,6 +36,9 @@ extension Database {
                 }
                 counts.append(rows.count)
             }
+            try await self.audit(
+                on: sql, target: "master-key/\(sealer.current.version)", details: ["buckets": "\(counts[0])", "keys": "\(counts[1])"]
+            )
             return (counts[0], counts[1])
         }
     }

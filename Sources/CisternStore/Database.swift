@@ -201,8 +201,10 @@ public final class Database: @unchecked Sendable {
         do {
             let result = try await body(sql)
             try await sql.raw("COMMIT").run()
+            AuditTrail.current?.transactionEnded(committed: true)
             return result
         } catch {
+            AuditTrail.current?.transactionEnded(committed: false)
             try? await sql.raw("ROLLBACK").run()
             throw error
         }

@@ -313,6 +313,32 @@ extension Migration {
                 "CREATE TABLE cache_nodes (id TEXT PRIMARY KEY, epoch BIGINT NOT NULL, seen_at BIGINT NOT NULL)",
             ]
         ),
+        Migration(
+            version: 9,
+            name: "audit log",
+            statements: [
+                // One row per change or refused request (`AuditEvent`). No foreign keys: the log
+                // outlives what it names. `details` is a JSON object of short strings.
+                """
+                CREATE TABLE audit_events (
+                    id TEXT PRIMARY KEY,
+                    at BIGINT NOT NULL,
+                    org_id TEXT,
+                    actor_id TEXT,
+                    actor_email TEXT,
+                    action TEXT NOT NULL,
+                    target TEXT,
+                    outcome TEXT NOT NULL,
+                    status INTEGER,
+                    client_address TEXT NOT NULL,
+                    user_agent TEXT NOT NULL,
+                    details TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX audit_events_by_org ON audit_events (org_id, at)",
+                "CREATE INDEX audit_events_by_actor ON audit_events (actor_id, at)",
+            ]
+        ),
     ]
 
     /// The columns both traffic periods keep (step 7): one row per period, repository, bucket and host.

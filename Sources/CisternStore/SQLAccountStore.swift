@@ -38,6 +38,10 @@ public struct SQLAccountStore: AccountStore {
                     VALUES (\(bind: workspace.id.canonical), \(bind: owner.id.canonical), 'ADMIN', \(bind: workspace.createdAt.millisecondsSince1970))
                     """
                 ).run()
+                try await self.database.audit(
+                    on: sql, target: "user/\(owner.id.canonical)", details: ["organization": org.name],
+                    actor: .init(orgId: org.id, userId: owner.id, email: owner.email)
+                )
             }
         } catch let error where self.database.isUniqueViolation(error) {
             // Another registration with the same address committed between our check and our insert.
@@ -84,6 +88,8 @@ public struct SQLAccountStore: AccountStore {
             try await self.database.transaction { sql in
                 try await Self.requireFreeEmail(user.email, sql)
                 try await Self.insert(user, passwordHash: passwordHash, sql)
+                try await self.database.audit(
+                    on: sql, target: "user/\(user.id.canonical)", details: ["email": user.email, "role": user.orgRole.name])
             }
         } catch let error where self.database.isUniqueViolation(error) {
             throw CisternError.emailAlreadyUsed
@@ -114,6 +120,11 @@ public struct SQLAccountStore: AccountStore {
                 try await sql.raw("UPDATE users SET password_hash = \(bind: passwordHash) WHERE id = \(bind: id.canonical)").run()
                 try await Self.endSessions(userId: id, now: changes.now, sql)
             }
+            var details = ["email": before.email]
+            if before.orgRole != after.orgRole { details["role"] = "\(before.orgRole.name) -> \(after.orgRole.name)" }
+            if before.firstName != after.firstName || before.lastName != after.lastName { details["name"] = "changed" }
+            if changes.passwordHash != nil { details["password"] = "changed" }
+            try await self.database.audit(on: sql, target: "user/\(id.canonical)", details: details)
             return (before, after)
         }
     }
@@ -127,6 +138,7 @@ public struct SQLAccountStore: AccountStore {
             }
             try await sql.raw("UPDATE users SET deleted_at = \(bind: now.millisecondsSince1970) WHERE id = \(bind: id.canonical)").run()
             try await Self.endSessions(userId: id, now: now, sql)
+            try await self.database.audit(on: sql, target: "user/\(id.canonical)", details: ["email": user.email])
         }
     }
 

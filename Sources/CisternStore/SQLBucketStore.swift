@@ -35,6 +35,13 @@ public struct SQLBucketStore: BucketStore {
                             \(bind: bucket.createdAt.millisecondsSince1970))
                     """
                 ).run()
+                try await self.database.audit(
+                    on: sql, target: "bucket/\(bucket.id.canonical)",
+                    details: [
+                        "name": bucket.name, "provider": bucket.storageType.rawValue, "bucket": bucket.bucket,
+                        "workspace": bucket.workspaceId.canonical,
+                    ]
+                )
             }
         }
     }
@@ -136,6 +143,7 @@ public struct SQLBucketStore: BucketStore {
                     """
                 ).first()
                 guard updated != nil else { throw CisternError.bucketNotFound }
+                try await self.database.audit(on: sql, target: "bucket/\(id.canonical)", details: changes.auditDetails)
             }
         }
     }
@@ -150,6 +158,7 @@ public struct SQLBucketStore: BucketStore {
             let claimedByMirror = try !row.decodeNil(column: "mirror_repository_id")
             guard !claimedByMirror, try row.decode(column: "normal_claims", as: Int.self) == 0 else { throw CisternError.bucketInUse }
             try await sql.raw("UPDATE buckets SET deleted_at = \(bind: now.millisecondsSince1970) WHERE id = \(bind: id.canonical)").run()
+            try await self.database.audit(on: sql, target: "bucket/\(id.canonical)")
         }
     }
 
@@ -168,6 +177,7 @@ public struct SQLBucketStore: BucketStore {
                 """
             ).run()
             try await Self.appendHistory(check, bucketId: bucketId, sql)
+            try await self.database.audit(on: sql, target: "bucket/\(bucketId.canonical)", details: ["status": check.status.rawValue])
             return ((), statusBefore != check.status)
         }
     }

@@ -148,7 +148,7 @@ public struct SQLReplicationStore: ReplicationStore {
 
     public func retry(repositoryId: UUID, now: Date) async throws -> Int {
         try await self.database.transaction { sql in
-            try await sql.raw(
+            let retried = try await sql.raw(
                 """
                 UPDATE replication_items SET state = 'PENDING', attempts = 0, generation = generation + 1,
                     next_attempt_at = \(bind: now.millisecondsSince1970), updated_at = \(bind: now.millisecondsSince1970)
@@ -156,6 +156,8 @@ public struct SQLReplicationStore: ReplicationStore {
                 RETURNING id
                 """
             ).all().count
+            try await self.database.audit(on: sql, target: "repository/\(repositoryId.canonical)", details: ["retried": "\(retried)"])
+            return retried
         }
     }
 

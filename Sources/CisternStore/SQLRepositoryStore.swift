@@ -84,6 +84,9 @@ public struct SQLRepositoryStore: RepositoryStore {
                 ).run()
                 try await self.claim(repository, at: repository.createdAt, sql)
                 try await Self.startReplication(repository, before: [], at: repository.createdAt, sql)
+                try await self.database.audit(
+                    on: sql, target: "repository/\(repository.id.canonical)",
+                    details: Self.auditDetails(repository, [.name, .storageType, .workspace, .members]))
             }
         }
     }
@@ -132,6 +135,8 @@ public struct SQLRepositoryStore: RepositoryStore {
                     try await self.claim(repository, at: now, sql)
                     try await Self.startReplication(repository, before: before, at: now, sql)
                 }
+                try await self.database.audit(
+                    on: sql, target: "repository/\(repository.id.canonical)", details: Self.auditDetails(repository, fields))
             }
         }
     }
@@ -153,7 +158,21 @@ public struct SQLRepositoryStore: RepositoryStore {
                 WHERE repository_id = \(bind: id.canonical) AND revoked_at IS NULL
                 """
             ).run()
+            try await self.database.audit(on: sql, target: "repository/\(id.canonical)")
         }
+    }
+
+    /// The fields a change set, for the audit log.
+    private static func auditDetails(_ repository: Repository, _ fields: RepositoryFields) -> [String: String] {
+        var details: [String: String] = [:]
+        if fields.contains(.name) { details["name"] = repository.name }
+        if fields.contains(.storageType) { details["storageType"] = repository.storageType.rawValue }
+        if fields.contains(.workspace) { details["workspace"] = repository.workspaceId.canonical }
+        if fields.contains(.members) {
+            details["mode"] = repository.mode.rawValue
+            details["members"] = repository.members.map { ($0.isMaster ? "master:" : "") + $0.bucketId.canonical }.joined(separator: ",")
+        }
+        return details
     }
 
     public func references(bucketIds: [UUID]) async throws -> [UUID: [RepositoryReference]] {
@@ -195,6 +214,10 @@ public struct SQLRepositoryStore: RepositoryStore {
                         \(bind: key.secret.message), \(bind: key.createdAt.millisecondsSince1970))
                 """
             ).run()
+            try await self.database.audit(
+                on: sql, target: "key/\(key.id.canonical)",
+                details: ["repository": key.repositoryId.canonical, "name": key.name, "access": key.access.rawValue, "accessKey": key.key]
+            )
         }
     }
 
@@ -215,6 +238,12 @@ public struct SQLRepositoryStore: RepositoryStore {
                     RETURNING id
                     """
                 ).first() != nil
+            if changed {
+                var details = ["repository": repositoryId.canonical]
+                details["name"] = name
+                details["access"] = access?.rawValue
+                try await self.database.audit(on: sql, target: "key/\(id.canonical)", details: details)
+            }
             return (changed, changed)
         }
     }
@@ -229,6 +258,7 @@ public struct SQLRepositoryStore: RepositoryStore {
                     RETURNING id
                     """
                 ).first() != nil
+            if changed { try await self.database.audit(on: sql, target: "key/\(id.canonical)", details: ["repository": repositoryId.canonical]) }
             return (changed, changed)
         }
     }

@@ -26,6 +26,7 @@ public struct SQLSessionStore: SessionStore {
                 VALUES (\(bind: refreshTokenHash), \(bind: session.id.canonical), \(bind: session.createdAt.millisecondsSince1970))
                 """
             ).run()
+            try await self.database.audit(on: sql, target: "session/\(session.id.canonical)")
         }
     }
 
@@ -119,6 +120,7 @@ public struct SQLSessionStore: SessionStore {
                 RETURNING id
                 """
             ).first()
+            if revoked != nil { try await self.database.audit(on: sql, target: "session/\(sessionId.canonical)") }
             return (revoked != nil, revoked != nil)
         }
     }

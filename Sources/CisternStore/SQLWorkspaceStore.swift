@@ -27,6 +27,7 @@ public struct SQLWorkspaceStore: WorkspaceStore {
                             \(bind: workspace.createdAt.millisecondsSince1970))
                     """
                 ).run()
+                try await self.database.audit(on: sql, target: "workspace/\(workspace.id.canonical)", details: ["name": workspace.name])
             }
         }
     }
@@ -57,7 +58,7 @@ public struct SQLWorkspaceStore: WorkspaceStore {
 
     public func rename(workspaceId: UUID, to name: String) async throws -> Workspace {
         try await self.translatingNameConflicts {
-            try await self.database.withConnection { sql in
+            try await self.database.transaction { sql in
                 guard
                     let row = try await sql.raw(
                         """
@@ -67,6 +68,7 @@ public struct SQLWorkspaceStore: WorkspaceStore {
                         """
                     ).first()
                 else { throw CisternError.workspaceNotFound }
+                try await self.database.audit(on: sql, target: "workspace/\(workspaceId.canonical)", details: ["name": name])
                 return try row.workspace()
             }
         }
@@ -84,6 +86,7 @@ public struct SQLWorkspaceStore: WorkspaceStore {
             try await sql.raw(
                 "UPDATE workspaces SET deleted_at = \(bind: now.millisecondsSince1970) WHERE id = \(bind: workspaceId.canonical)"
             ).run()
+            try await self.database.audit(on: sql, target: "workspace/\(workspaceId.canonical)")
         }
     }
 
@@ -110,6 +113,9 @@ public struct SQLWorkspaceStore: WorkspaceStore {
                 VALUES (\(bind: workspaceId.canonical), \(bind: userId.canonical), \(bind: role.rawValue), \(bind: now.millisecondsSince1970))
                 """
             ).run()
+            try await self.database.audit(
+                on: sql, target: "workspace/\(workspaceId.canonical)", details: ["user": userId.canonical, "role": role.rawValue]
+            )
         }
     }
 
@@ -124,6 +130,11 @@ public struct SQLWorkspaceStore: WorkspaceStore {
                     RETURNING user_id
                     """
                 ).first() != nil
+            if changed {
+                try await self.database.audit(
+                    on: sql, target: "workspace/\(workspaceId.canonical)", details: ["user": userId.canonical, "role": role.rawValue]
+                )
+            }
             return (changed, changed)
         }
     }
@@ -139,6 +150,7 @@ public struct SQLWorkspaceStore: WorkspaceStore {
                     RETURNING user_id
                     """
                 ).first() != nil
+            if changed { try await self.database.audit(on: sql, target: "workspace/\(workspaceId.canonical)", details: ["user": userId.canonical]) }
             return (changed, changed)
         }
     }

@@ -125,7 +125,14 @@ struct RotateMasterKey: AsyncParsableCommand {
             let configuration = try self.options.resolve()
             let runtime = try await Runtime.open(configuration, timeSource: SystemTimeSource(), logger: Admin.logger)
             do {
-                let (buckets, keys) = try await runtime.database.resealSecrets(with: runtime.sealer)
+                // On the audit log as the installation's own event, by whoever ran the command here.
+                let trail = AuditTrail(
+                    action: "master-key.rotate", at: runtime.timeSource.now, clientAddress: "local",
+                    userAgent: "cistern admin (\(ProcessInfo.processInfo.userName))"
+                )
+                let (buckets, keys) = try await AuditTrail.$current.withValue(trail) {
+                    try await runtime.database.resealSecrets(with: runtime.sealer)
+                }
                 await runtime.close()
                 print(
                     "sealed \(buckets) bucket secret(s) and \(keys) repository key secret(s) again under master key "

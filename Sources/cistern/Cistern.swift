@@ -17,7 +17,7 @@ struct Cistern: AsyncParsableCommand {
         subcommands: [
             Serve.self, Migrate.self, Admin.self, Login.self, Logout.self, WorkspaceCommand.self, UserCommand.self, BucketCommand.self,
             RepoCommand.self,
-            KeyCommand.self, TokenCommand.self, StatsCommand.self,
+            KeyCommand.self, TokenCommand.self, StatsCommand.self, AuditCommand.self,
         ]
     )
 

@@ -168,5 +168,7 @@ struct MatrixRow: Sendable, CustomTestStringConvertible {
         MatrixRow(name: "DELETE /repo/{id}/apikey/{keyId}", expected: [200, 200, 200, 404, 404, 403, 200, 200, 404]) {
             (.delete, "/repo/\($0.repositoryId!)/apikey/\($0.repositoryKeyId!)", nil)
         },
+        // The audit log: global access, each organization its own.
+        MatrixRow(name: "GET /audit", expected: [200, 200, 200, 403, 403, 403, 403, 403, 200]) { _ in (.get, "/audit", nil) },
     ]
 }

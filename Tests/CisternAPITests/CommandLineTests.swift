@@ -183,6 +183,17 @@ struct CommandLineTests {
             let usage = try await cli("bucket", "add", "x")
             #expect(usage.status == 2 && usage.err.contains("--workspace"), "\(usage)")
 
+            // The audit log: what this session did, newest first; pages joined by the printed cursor.
+            let audit = try await cli("audit", "--action", "key.*")
+            #expect(audit.lines.first?.hasPrefix("TIME") == true, "\(audit.out)")
+            #expect(audit.lines.dropFirst().first?.contains("ada@example.com  key.delete  key/\(keyId)  success") == true, "\(audit.out)")
+            let firstPage = try await cli("audit", "--limit", "1")
+            let cursor = try #require(firstPage.lines.last?.split(separator: " ").last.map(String.init), "\(firstPage.out)")
+            #expect(try await cli("audit", "--limit", "1", "--cursor", cursor).lines.count == 3)
+            try await sameJSON(try await cli("audit", "--action", "workspace.create", "--json"), "/audit?action=workspace.create")
+            let badLimit = try await cli("audit", "--limit", "0")
+            #expect(badLimit.status == 1 && badLimit.err.contains("limit"), "\(badLimit)")
+
             // Teardown through the CLI.
             #expect(try await cli("repo", "rm", repo).status == 0)
             #expect(try await cli("bucket", "rm", bucket).status == 0)

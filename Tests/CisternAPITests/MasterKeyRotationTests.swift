@@ -73,6 +73,13 @@ struct MasterKeyRotationTests {
         server = try await Replica.healthy(http, environment: environment, dataDirectory: data)
         defer { server.stop() }
         #expect(try await server.s3(http, "GET", "/sealed/x", key: credentials) != 403)
+        // Both rotations are on the audit log, as the installation's events.
+        let login = try await server.call(http, "POST", "/user/login", ["email": "ada@example.com", "password": "Passw0rd!"])
+        let owner = try #require(login.json["accessToken"] as? String)
+        let log = try await server.call(http, "GET", "/audit?action=master-key.rotate", token: owner).json
+        let rotations = try #require(log["events"] as? [[String: Any]])
+        #expect(rotations.map { $0["details"] as? [String: String] } == [["buckets": "0", "keys": "0"], ["buckets": "1", "keys": "1"]])
+        #expect(rotations.allSatisfy { ($0["userAgent"] as? String)?.hasPrefix("cistern admin") == true && $0["actorId"] == nil })
         let signed = try await server.s3(http, "GET", "/sealed/x", key: (credentials.0, "not-the-secret"))
         #expect(signed == 403, "a wrong secret is still refused")
     }

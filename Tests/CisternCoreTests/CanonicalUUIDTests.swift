@@ -23,3 +23,20 @@ struct CanonicalUUIDTests {
         #expect(UUID(canonical: text) == nil)
     }
 }
+
+@Suite("Time-ordered UUIDs")
+struct TimeOrderedUUIDTests {
+    @Test func theyAreVersion7AndSortInTheOrderTheyWereMade() {
+        let ids = (0..<10_000).map { _ in UUID.timeOrdered() }
+        #expect(ids.map(\.canonical) == ids.map(\.canonical).sorted())
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(100) {
+            let text = id.canonical
+            #expect(text[text.index(text.startIndex, offsetBy: 14)] == "7")
+            #expect("89ab".contains(text[text.index(text.startIndex, offsetBy: 19)]))
+        }
+        // The first 48 bits are the wall clock's milliseconds.
+        let milliseconds = UInt64(ids[0].canonical.replacingOccurrences(of: "-", with: "").prefix(12), radix: 16)!
+        #expect(abs(Double(milliseconds) / 1000 - Date().timeIntervalSince1970) < 60)
+    }
+}

@@ -63,7 +63,8 @@ struct UserController {
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> SessionResponse {
         let body = try await request.decodeJSON(as: LoginRequest.self)
-        let address = self.clientAddress.of(request, context: context)
+        AuditTrail.current?.identify(.init(email: AuditMiddleware<AppRequestContext>.printable(body.email, limit: 256)))
+        let address = self.clientAddress.of(request, peer: context.peerAddress)
         try await self.loginThrottle.check(account: body.email, address: address)
         let message = "Invalid email or password"
         // An address no account can have (registration validates it) is looked up nowhere: a NUL
@@ -75,6 +76,8 @@ struct UserController {
             await self.loginThrottle.recordFailure(account: body.email, address: address)
             throw CisternError(.unauthorized, code: "USER_NOT_FOUND", message: message)
         }
+        // From here the attempt is on the log of the account's organization, failed or not.
+        AuditTrail.current?.identify(.init(orgId: record.user.orgId, userId: record.user.id, email: record.user.email))
         guard try await self.passwords.verify(body.password, hash: record.passwordHash) else {
             self.telemetry.counter("cistern_login_failures_total").increment()
             await self.loginThrottle.recordFailure(account: body.email, address: address)

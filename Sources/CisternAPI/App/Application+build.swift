@@ -77,6 +77,7 @@ func buildRouter(_ runtime: Runtime) async throws -> Router<AppRequestContext> {
     let workspaces = SQLWorkspaceStore(database: database)
     let passwords = try await PasswordHasher(cost: configuration.bcryptCost)
     let authorizer = Authorizer(workspaces: workspaces)
+    let clientAddress = ClientAddress(trustedProxies: configuration.trustedProxies)
     let users = UserController(
         accounts: accounts, sessions: sessions, tokens: tokens, timeSource: timeSource, passwords: passwords,
         registrationOpen: configuration.registrationOpen,
@@ -87,7 +88,7 @@ func buildRouter(_ runtime: Runtime) async throws -> Router<AppRequestContext> {
             ),
             timeSource: timeSource
         ),
-        clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies),
+        clientAddress: clientAddress,
         telemetry: runtime.telemetry
     )
 
@@ -100,11 +101,15 @@ func buildRouter(_ runtime: Runtime) async throws -> Router<AppRequestContext> {
         database: database, draining: runtime.draining, telemetry: runtime.telemetry, metricsToken: configuration.metricsToken,
         timeSource: timeSource
     ).addRoutes(to: router)
-    users.addPublicRoutes(to: router)
+    users.addPublicRoutes(
+        to: router.group().add(
+            middleware: AuditMiddleware<AppRequestContext>(database: database, clientAddress: clientAddress, timeSource: timeSource))
+    )
 
     let authenticated = router.group()
         .add(middleware: AuthMiddleware(tokens: tokens, sessions: sessions, changes: database.changes))
         .group(context: AuthenticatedContext.self)
+        .add(middleware: AuditMiddleware<AuthenticatedContext>(database: database, clientAddress: clientAddress, timeSource: timeSource))
     users.addRoutes(to: authenticated)
     OrganizationController(accounts: accounts, passwords: passwords, authorizer: authorizer, timeSource: timeSource)
         .addRoutes(to: authenticated)
@@ -122,5 +127,6 @@ func buildRouter(_ runtime: Runtime) async throws -> Router<AppRequestContext> {
         repositoriesPerOrganization: configuration.repositoriesPerOrganization, timeSource: timeSource
     ).addRoutes(to: authenticated)
     StatsController(traffic: SQLTrafficStore(database: database), timeSource: timeSource).addRoutes(to: authenticated)
+    AuditController(database: database).addRoutes(to: authenticated)
     return router
 }

@@ -7,13 +7,14 @@ import Hummingbird
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
-    /// The client's IP address, when the connection has one (in-process tests have none).
-    public let clientAddress: String
+    /// The peer's IP address, when the connection has one (in-process tests have none). Behind a
+    /// proxy this is the proxy: `ClientAddress` finds the client.
+    public let peerAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
-        self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        self.peerAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
     /// Request bodies are read by `Request.decodeJSON`, which enforces `JSONBody.maximumSize`.

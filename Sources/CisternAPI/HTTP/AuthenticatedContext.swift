@@ -8,11 +8,13 @@ import Hummingbird
 public struct AuthenticatedContext: ChildRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let principal: Principal
+    public let peerAddress: String
 
     public init(context: AppRequestContext) throws {
         guard let principal = context.principal else { throw CisternError.noAuthUser() }
         self.coreContext = context.coreContext
         self.principal = principal
+        self.peerAddress = context.peerAddress
     }
 
     public var maxUploadSize: Int { JSONBody.maximumSize }

@@ -10,8 +10,8 @@ import Hummingbird
 struct ClientAddress: Sendable {
     let trustedProxies: Set<String>
 
-    func of(_ request: Request, context: AppRequestContext) -> String {
-        Self.resolve(peer: context.clientAddress, forwardedFor: request.headers[values: .xForwardedFor], trusted: self.trustedProxies)
+    func of(_ request: Request, peer: String) -> String {
+        Self.resolve(peer: peer, forwardedFor: request.headers[values: .xForwardedFor], trusted: self.trustedProxies)
     }
 
     static func resolve(peer: String, forwardedFor: [String], trusted: Set<String>) -> String {

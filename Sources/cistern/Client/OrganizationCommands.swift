@@ -178,3 +178,41 @@ struct UserCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "The organization's audit log, newest first (global access).",
+        discussion: "One page at a time: --cursor takes the value the previous page printed last."
+    )
+    @OptionGroup var options: ClientOptions
+    @Option(help: "Only this user's events (a user id).") var actor: String?
+    @Option(help: "Only this action (bucket.create), or a kind of action (bucket.*).") var action: String?
+    @Option(help: "Only events on this target (bucket/ID).") var target: String?
+    @Option(help: "From this date or instant (ISO 8601).") var from: String?
+    @Option(help: "Up to this date or instant (ISO 8601).") var to: String?
+    @Option(help: "Events per page (1...1000; default 100).") var limit: Int?
+    @Option(help: "Where the previous page ended.") var cursor: String?
+
+    func run() async throws {
+        let path = CisternClient.path(
+            "/audit",
+            query: [
+                ("actor", self.actor), ("action", self.action), ("target", self.target), ("from", self.from), ("to", self.to),
+                ("limit", self.limit.map(String.init)), ("cursor", self.cursor),
+            ]
+        )
+        let answer = try await self.options.client().call(.GET, path, as: AuditListResponse.self)
+        self.options.show(answer) { page in
+            Output.table(
+                ["TIME", "ACTOR", "ACTION", "TARGET", "OUTCOME", "ADDRESS"],
+                page.events.map {
+                    [
+                        $0.at, Output.text($0.actorEmail ?? $0.actorId), $0.action, Output.text($0.target),
+                        $0.outcome + ($0.status.map { " \($0)" } ?? ""), $0.clientAddress,
+                    ]
+                }
+            )
+            if let next = page.nextCursor { print("more: --cursor \(next)") }
+        }
+    }
+}
