@@ -3,7 +3,8 @@ import Foundation
 import Logging
 
 /// Every setting of a Cistern process. Values are layered: command-line flags over `CISTERN_*`
-/// environment variables over the defaults here; `resolve` is the one place that does it.
+/// environment variables over the configuration file over the defaults here; `resolve` is the one
+/// place that does it.
 public struct CisternConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
@@ -84,13 +85,52 @@ public struct CisternConfiguration: Sendable {
 
     public init() {}
 
-    /// One setting: its name in `--flags` (`data-dir`) and in the environment (`CISTERN_DATA_DIR`).
+    /// One setting: its name in `--flags` and the configuration file (`data-dir`) and in the
+    /// environment (`CISTERN_DATA_DIR`). A secret may also be read from a file that only its owner
+    /// may read: `CISTERN_MASTER_KEY_FILE`, `$CREDENTIALS_DIRECTORY/master-key` (systemd's
+    /// `LoadCredential=`), or `master-key-file` in the configuration file.
     public struct Setting: Sendable {
         public let flag: String
+        public let isSecret: Bool
+        let apply: @Sendable (inout CisternConfiguration, String) throws(ConfigurationError) -> Void
+
+        init(flag: String, apply: @escaping @Sendable (inout CisternConfiguration, String) throws(ConfigurationError) -> Void) {
+            self.flag = flag
+            self.isSecret = false
+            self.apply = apply
+        }
+
+        init(secret flag: String, apply: @escaping @Sendable (inout CisternConfiguration, String) throws(ConfigurationError) -> Void) {
+            self.flag = flag
+            self.isSecret = true
+            self.apply = apply
+        }
+
         public var environmentVariable: String {
             "CISTERN_" + self.flag.uppercased().replacingOccurrences(of: "-", with: "_")
         }
-        let apply: @Sendable (inout CisternConfiguration, String) throws(ConfigurationError) -> Void
+
+        /// The environment's value: the variable, or for a secret the file `CISTERN_…_FILE` names,
+        /// or the credential systemd passed under the setting's name.
+        func value(in environment: [String: String]) throws(ConfigurationError) -> String? {
+            let direct = environment[self.environmentVariable]
+            guard self.isSecret else { return direct }
+            let file = environment[self.environmentVariable + "_FILE"]
+            switch (direct, file) {
+            case (.some, .some):
+                throw ConfigurationError(
+                    setting: self.flag, problem: "is set both as \(self.environmentVariable) and \(self.environmentVariable)_FILE: keep one")
+            case (let value?, nil):
+                return value
+            case (nil, let path?):
+                return try SecretFile.read(path, for: self.environmentVariable + "_FILE")
+            case (nil, nil):
+                guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty else { return nil }
+                let path = (directory as NSString).appendingPathComponent(self.flag)
+                guard FileManager.default.fileExists(atPath: path) else { return nil }
+                return try SecretFile.read(path, for: "credential \(self.flag)")
+            }
+        }
     }
 
     /// Every setting that can be given on the command line or in the environment.
@@ -100,14 +140,15 @@ public struct CisternConfiguration: Sendable {
             config.port = try parse(value, as: "port", range: 0...65535)
         },
         Setting(flag: "data-dir") { $0.dataDirectory = $1 },
-        Setting(flag: "database-url") { $0.databaseURL = $1 },
+        // It may hold a PostgreSQL password.
+        Setting(secret: "database-url") { $0.databaseURL = $1 },
         Setting(flag: "database-pool-size") { config, value throws(ConfigurationError) in
             config.databasePoolSize = try parse(value, as: "database-pool-size", range: 1...512)
         },
-        Setting(flag: "jwt-secret") { $0.jwtSecret = $1 },
-        Setting(flag: "jwt-secret-previous") { config, value in config.jwtSecretPrevious = Self.keyList(value) },
-        Setting(flag: "master-key") { $0.masterKey = $1 },
-        Setting(flag: "master-key-previous") { config, value in config.masterKeyPrevious = Self.keyList(value) },
+        Setting(secret: "jwt-secret") { $0.jwtSecret = $1 },
+        Setting(secret: "jwt-secret-previous") { config, value in config.jwtSecretPrevious = Self.keyList(value) },
+        Setting(secret: "master-key") { $0.masterKey = $1 },
+        Setting(secret: "master-key-previous") { config, value in config.masterKeyPrevious = Self.keyList(value) },
         Setting(flag: "access-token-ttl") { config, value throws(ConfigurationError) in
             config.accessTokenLifetime = TimeInterval(try parse(value, as: "access-token-ttl", range: 1...86_400 * 7))
         },
@@ -176,7 +217,7 @@ public struct CisternConfiguration: Sendable {
         Setting(flag: "gateway-port") { config, value throws(ConfigurationError) in
             config.gatewayPort = try parse(value, as: "gateway-port", range: 0...65535)
         },
-        Setting(flag: "metrics-token") { $0.metricsToken = $1.isEmpty ? nil : $1 },
+        Setting(secret: "metrics-token") { $0.metricsToken = $1.isEmpty ? nil : $1 },
         Setting(flag: "log-format") { config, value throws(ConfigurationError) in
             guard let format = LogFormat(rawValue: value.lowercased()) else {
                 throw ConfigurationError(setting: "log-format", problem: "must be text or json, got '\(value)'")
@@ -216,13 +257,17 @@ public struct CisternConfiguration: Sendable {
         },
     ]
 
-    /// Builds the configuration from flags (by flag name) over environment variables over defaults.
-    public static func resolve(flags: [String: String], environment: [String: String]) throws(ConfigurationError) -> CisternConfiguration {
+    /// Builds the configuration from flags (by flag name) over the environment over the
+    /// configuration file over defaults.
+    public static func resolve(
+        flags: [String: String], environment: [String: String], file: ConfigurationFile? = nil
+    ) throws(ConfigurationError) -> CisternConfiguration {
         var configuration = CisternConfiguration()
         for setting in settings {
-            if let value = flags[setting.flag] ?? environment[setting.environmentVariable] {
-                try setting.apply(&configuration, value)
-            }
+            var value = flags[setting.flag]
+            if value == nil { value = try setting.value(in: environment) }
+            if value == nil, let file { value = try file.value(of: setting) }
+            if let value { try setting.apply(&configuration, value) }
         }
         return configuration
     }

@@ -51,6 +51,7 @@ struct Cistern: AsyncParsableCommand {
 /// The settings every command shares. Each may also come from its `CISTERN_*` environment
 /// variable; a flag wins over the environment, the environment over the default.
 struct SettingOptions: ParsableArguments {
+    @Option(help: "A YAML file of settings, under the environment and flags (CISTERN_CONFIG).") var config: String?
     @Option(help: "Address to listen on (CISTERN_HOST; default 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on, 0 for any free port (CISTERN_PORT; default 8080).") var port: String?
     @Option(name: .customLong("gateway-port"), help: "Port of the S3 gateway, 0 for any free port (CISTERN_GATEWAY_PORT; default 9000).")
@@ -74,8 +75,8 @@ struct SettingOptions: ParsableArguments {
         name: .customLong("buckets-per-organization"), help: "Bucket quota per organization (CISTERN_BUCKETS_PER_ORGANIZATION; default unlimited).")
     var bucketsPerOrganization: String?
 
-    /// The resolved configuration. Secrets (CISTERN_JWT_SECRET, CISTERN_MASTER_KEY) come only from
-    /// the environment, so they never show in a process list.
+    /// The resolved configuration. Secrets (CISTERN_JWT_SECRET, CISTERN_MASTER_KEY...) have no flag,
+    /// so they never show in a process list: the environment, a file, or the configuration file.
     func resolve() throws -> CisternConfiguration {
         var flags: [String: String] = [:]
         flags["host"] = self.host
@@ -91,7 +92,9 @@ struct SettingOptions: ParsableArguments {
         flags["log-level"] = self.logLevel
         flags["buckets-per-organization"] = self.bucketsPerOrganization
         if self.noValidateBuckets { flags["validate-buckets"] = "false" }
-        return try CisternConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
+        let environment = ProcessInfo.processInfo.environment
+        let file = try (self.config ?? environment["CISTERN_CONFIG"]).map(ConfigurationFile.load)
+        return try CisternConfiguration.resolve(flags: flags, environment: environment, file: file)
     }
 }
 
