@@ -21,13 +21,9 @@ struct ServiceController {
     /// This process's row in the heartbeat table.
     let instance = UUID()
 
-    /// The OpenAPI document, a resource of this module.
-    static let openAPIDocument: ByteBuffer = {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let data = try? Data(contentsOf: url) else {
-            preconditionFailure("openapi.yaml is missing from the CisternAPI resources")
-        }
-        return ByteBuffer(bytes: data)
-    }()
+    /// The OpenAPI document, compiled into the binary (`.embedInCode`): an installed `cistern`
+    /// needs no resource directory beside it, and serves it from wherever it runs.
+    static let openAPIDocument = ByteBuffer(bytes: PackageResources.openapi_yaml)
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.get("/", use: self.root)
