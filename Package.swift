@@ -129,6 +129,7 @@ let package = Package(
             name: "CisternAPI",
             dependencies: [
                 "CisternBootstrap",
+                "CisternConsole",
                 "CisternCore",
                 "CisternProviders",
                 "CisternStore",

@@ -50,7 +50,7 @@ test("buckets are counted by status and filtered by workspace, status, provider 
         { name: "b", bucket: "beta", storageType: "GCS", status: "OFFLINE", workspaceId: "w2" },
         { name: "c", bucket: "gamma", storageType: "S3", status: null, workspaceId: "w1" },
     ];
-    assert.deepEqual(logic.countByStatus(buckets), { ONLINE: 1, DEGRADED: 0, OFFLINE: 1, UNKNOWN: 1 });
+    assert.deepEqual(logic.countByStatus(buckets), { ONLINE: 1, DISCONNECTED: 0, OFFLINE: 1, UNKNOWN: 1 });
     const names = (filters) => logic.filterBuckets(buckets, filters).map((bucket) => bucket.name);
     assert.deepEqual(names({}), ["a", "b", "c"]);
     assert.deepEqual(names({ workspaceId: "w1" }), ["a", "c"]);

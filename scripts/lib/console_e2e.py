@@ -3,6 +3,7 @@
 Every step asserts what a person at the browser would see; the first failure ends the run with its
 reason and a screenshot of the page it happened on.
 """
+import importlib.util
 import json
 import os
 import subprocess
@@ -66,6 +67,8 @@ def http(method, url, body=None, token=None):
             return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read().decode()
+    except (urllib.error.URLError, ConnectionError):
+        return 0, {}, ""
 
 
 def wait(condition, timeout=15, what="the page to show it"):
@@ -98,11 +101,15 @@ def fill(form, **fields):
             control.send_keys(value)
 
 
+AXE_SCRIPT = os.path.join(os.path.dirname(importlib.util.find_spec("axe_playwright_python").origin), "axe.min.js")
+
+
 def check_page(name):
-    """axe on the page as it stands, a screenshot, and no CSP report in the browser's log."""
-    axe = Axe(driver)
+    """axe (WCAG 2.1 A and AA rules) on the page as it stands, a screenshot, and no CSP report in
+    the browser's log."""
+    axe = Axe(driver, script_url=AXE_SCRIPT)
     axe.inject()
-    results = axe.run(options='{"resultTypes": ["violations"]}')
+    results = axe.run(options='{"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}')
     violations = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in results["violations"]]
     expect(not violations, f"axe on {name}: " + "; ".join(violations))
     driver.save_screenshot(os.path.join(ARTIFACTS, f"{name}.png"))
@@ -150,16 +157,21 @@ def main():
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
 
-    # Sign-in page, by keyboard: the skip link first, then the fields in order.
+    # Sign-in page, by keyboard: focus starts on the page's heading, then the fields in order;
+    # before the heading come the skip link and the brand.
     go("", "Sign in to Cistern")
-    body = driver.find_element(By.TAG_NAME, "body")
-    body.send_keys(Keys.TAB)
+    expect(driver.switch_to.active_element.text == "Sign in to Cistern", "focus does not start on the page's heading")
     order = []
     for _ in range(4):
+        driver.switch_to.active_element.send_keys(Keys.TAB)
         active = driver.switch_to.active_element
         order.append(active.get_attribute("name") or active.text)
-        active.send_keys(Keys.TAB)
-    expect(order[:4] == ["Skip to content", "Cistern", "email", "password"], f"focus order on the sign-in page: {order}")
+    expect(order == ["email", "password", "Sign in", "Register your organization"], f"focus order on the sign-in page: {order}")
+    backwards = []
+    for _ in range(5):
+        driver.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)
+        backwards.append(driver.switch_to.active_element.text)
+    expect(backwards[-2:] == ["Cistern", "Skip to content"], f"backwards from the sign-in page: {backwards}")
     check_page("sign-in")
 
     # Register an organization.
@@ -188,6 +200,11 @@ def main():
     form.submit()
     heading("first")
     expect("ONLINE" in texts(".badge"), f"the new bucket is not ONLINE: {texts('.badge')} (verdict was {verdict!r})")
+    expect("last 1 check," in driver.find_element(By.CSS_SELECTOR, "figure.history").text, "the history chart of a new bucket")
+    driver.find_element(By.ID, "check-now").click()
+    wait(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "figure.history figcaption"), "last 2 checks, oldest on the left (2 checks, 2 online)"),
+         what="the chart to show the check just made")
+    expect(len(driver.find_elements(By.CSS_SELECTOR, "figure.history circle")) == 2, "the chart does not draw each check")
     check_page("bucket-detail")
     go("#/buckets/new", "Add bucket")
     form = driver.find_element(By.ID, "add-bucket")
@@ -227,6 +244,8 @@ def main():
     form.submit()
     secret = visible("#new-key-secret", "the new key's secret").text
     key = driver.find_element(By.ID, "new-key-id").text
+    wait(EC.text_to_be_present_in_element((By.ID, "keys"), "laptop"), what="the new key in the keys table")
+    expect(secret not in driver.find_element(By.ID, "keys").text, "the keys table shows the secret")
     rclone = driver.find_element(By.ID, "settings-rclone").text
     expect(f"endpoint = http://127.0.0.1:{gateway_port}" in rclone and secret in rclone, f"the rclone settings: {rclone}")
     check_page("key-created")

@@ -35,8 +35,13 @@ function notify(message, kind = "info") {
 
 /** What every page gets: who is signed in, their workspaces, and ways to move on. */
 async function load() {
-    const [profile, workspaces] = await Promise.all([api.call("GET", "/user/profile"), api.call("GET", "/workspace")]);
+    const [profile, workspaces, about] = await Promise.all([
+        api.call("GET", "/user/profile"),
+        api.call("GET", "/workspace"),
+        fetch("/", { headers: { Accept: "application/json" } }).then((response) => response.json()),
+    ]);
     context = {
+        about,
         profile: profile.data,
         workspaces: workspaces.workspaces,
         workspace: (id) => workspaces.workspaces.find((workspace) => workspace.id === id) ?? null,

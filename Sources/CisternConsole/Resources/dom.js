@@ -52,7 +52,7 @@ export function field({ name, label, type = "text", value = "", required = false
         control = h("textarea", { ...common, rows: 4, spellcheck: "false" });
         control.value = value;
     } else {
-        control = h("input", { ...common, type, autocomplete: autocomplete ?? (type === "password" ? "new-password" : "off") });
+        control = h("input", { ...common, type, autocomplete: autocomplete ?? (type === "password" ? "new-password" : null) });
         control.value = value;
     }
     return h(

@@ -68,9 +68,10 @@ export function errorSentence(body, status) {
 
 export const repositoryErrorCodes = Object.freeze(Object.keys(repositorySentences));
 
-/** Buckets by status, in the order the overview shows them (null: not checked yet). */
+/** Buckets by status, in the order the overview shows them: ONLINE, DISCONNECTED (the provider
+ * refused the credentials or the bucket), OFFLINE (no answer), UNKNOWN (not checked yet). */
 export function countByStatus(buckets) {
-    const counts = { ONLINE: 0, DEGRADED: 0, OFFLINE: 0, UNKNOWN: 0 };
+    const counts = { ONLINE: 0, DISCONNECTED: 0, OFFLINE: 0, UNKNOWN: 0 };
     for (const bucket of buckets) {
         const status = bucket.status && bucket.status in counts ? bucket.status : "UNKNOWN";
         counts[status] += 1;

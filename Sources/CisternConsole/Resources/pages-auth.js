@@ -12,7 +12,7 @@ export async function signInPage({ notify, signedIn }) {
     const form = h(
         "form",
         { class: "card narrow", novalidate: true },
-        field({ name: "email", label: "E-mail", type: "email", required: true, autocomplete: "username" }),
+        field({ name: "email", label: "E-mail", type: "email", required: true, autocomplete: "email" }),
         field({ name: "password", label: "Password", type: "password", required: true, autocomplete: "current-password" }),
         h("button", { type: "submit" }, "Sign in"),
     );
@@ -49,7 +49,7 @@ export async function registerPage({ notify, signedIn }) {
         field({ name: "companyName", label: "Organization", required: true }),
         field({ name: "firstName", label: "First name", required: true, autocomplete: "given-name" }),
         field({ name: "lastName", label: "Last name", required: true, autocomplete: "family-name" }),
-        field({ name: "email", label: "E-mail", type: "email", required: true, autocomplete: "username" }),
+        field({ name: "email", label: "E-mail", type: "email", required: true, autocomplete: "email" }),
         field({ name: "password", label: "Password", type: "password", required: true, hint: "At least 8 characters, with a letter and a digit." }),
         h("button", { type: "submit" }, "Register"),
     );

@@ -4,7 +4,7 @@ import * as api from "./api.js";
 import { badge, field, h, replace, setVerdict, svg, table, values } from "./dom.js";
 import { ago, fieldOfVerdict, filterBuckets, historyChart, may, providerFields, providers } from "./logic.js";
 
-const statuses = ["ONLINE", "DEGRADED", "OFFLINE", "UNKNOWN"];
+const statuses = ["ONLINE", "DISCONNECTED", "OFFLINE", "UNKNOWN"];
 
 function place(bucket) {
     return [bucket.endpoint, bucket.region].filter(Boolean).join(" · ") || "provider default";
@@ -50,6 +50,7 @@ export async function bucketsPage({ profile, workspaces, workspace }) {
         );
     };
     filters.addEventListener("input", render);
+    filters.addEventListener("change", render);
     filters.addEventListener("submit", (event) => event.preventDefault());
     render();
     const mayAdd = workspaces.some((entry) => may(profile, "change", entry));
@@ -66,17 +67,18 @@ export async function bucketsPage({ profile, workspaces, workspace }) {
 function historyFigure(history) {
     const { path, points } = historyChart(history, 320, 80);
     if (points.length === 0) return h("p", { class: "empty" }, "Not checked yet.");
-    const summary = `${points.length} checks; ${points.filter((point) => point.status === "ONLINE").length} online`;
+    const checks = `${points.length} check${points.length === 1 ? "" : "s"}`;
+    const summary = `${checks}, ${points.filter((point) => point.status === "ONLINE").length} online`;
     return h(
         "figure",
         { class: "history" },
         svg(
             "svg",
-            { viewBox: "-4 -4 328 88", width: "100%", height: "96", role: "img", "aria-label": `Status history: ${summary}` },
+            { viewBox: "-4 -4 328 88", width: "328", height: "88", role: "img", "aria-label": `Status history: ${summary}` },
             svg("path", { d: path, class: "history-line", fill: "none" }),
             points.map((point) => svg("circle", { cx: point.x, cy: point.y, r: 3, class: `dot dot-${point.status.toLowerCase()}` }, svg("title", {}, point.status))),
         ),
-        h("figcaption", {}, `Latency of the last ${points.length} checks, oldest on the left (${summary}).`),
+        h("figcaption", {}, `Latency of the last ${checks}, oldest on the left (${summary}).`),
     );
 }
 

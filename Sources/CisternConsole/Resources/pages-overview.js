@@ -18,11 +18,10 @@ async function recentChanges(buckets) {
     return changes.sort((a, b) => Date.parse(b.at) - Date.parse(a.at)).slice(0, 10);
 }
 
-export async function overviewPage({ workspaces }) {
-    const [bucketList, repositoryList, about, health] = await Promise.all([
+export async function overviewPage({ about, workspaces }) {
+    const [bucketList, repositoryList, health] = await Promise.all([
         api.call("GET", "/bucket"),
         api.call("GET", "/repo"),
-        fetch("/", { headers: { Accept: "application/json" } }).then((response) => response.json()),
         fetch("/health", { headers: { Accept: "application/json" } }).then(async (response) => ({ ok: response.ok, body: await response.json().catch(() => ({})) })).catch(() => ({ ok: false, body: {} })),
     ]);
     const buckets = bucketList.buckets;

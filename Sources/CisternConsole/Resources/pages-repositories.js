@@ -28,8 +28,8 @@ export async function repositoriesPage({ profile, workspaces, workspace }) {
 }
 
 /** The secret of a new key, shown this once, with settings ready to paste. */
-function secretOnce(created, name) {
-    const gateway = gatewayURL(location, window.cisternGatewayPort ?? 9000);
+function secretOnce(created, name, gatewayPort) {
+    const gateway = gatewayURL(location, gatewayPort ?? 9000);
     const settings = clientSettings({ key: created.key, secret: created.secret, gateway, name });
     const block = (title, text, id) => h("div", { class: "snippet" }, h("h3", {}, title), h("pre", { id, tabindex: "0" }, h("code", {}, text)));
     return h(
@@ -44,7 +44,7 @@ function secretOnce(created, name) {
     );
 }
 
-export async function repositoryPage({ profile, route, workspace, navigate, notify, reload }) {
+export async function repositoryPage({ about, profile, route, workspace, navigate, notify, reload }) {
     const { repos } = await api.call("GET", `/repo?repoId=${encodeURIComponent(route.id)}`);
     const repository = repos.find((entry) => entry.id === route.id);
     if (!repository) return h("section", {}, h("h1", {}, "Repository not found"), h("p", {}, h("a", { href: "#/repositories" }, "All repositories")));
@@ -53,6 +53,23 @@ export async function repositoryPage({ profile, route, workspace, navigate, noti
     const mayChange = may(profile, "change", home);
     const replication = repository.mode === "MIRROR" ? await api.call("GET", `/repo/${repository.id}/replication`).catch(() => null) : null;
     const keyArea = h("div", { id: "key-area" });
+    const keyTable = h("div", { id: "keys" });
+    const showKeys = (keys) =>
+        replace(
+            keyTable,
+            table(
+                "Keys",
+                mayChange ? ["Name", "Access", "Access key", "Created", "Revoke"] : ["Name", "Access", "Access key", "Created"],
+                keys.map((key) => [
+                    key.name,
+                    key.accessType,
+                    key.key,
+                    new Date(key.createdAt).toLocaleDateString(),
+                    ...(mayChange ? [h("button", { type: "button", class: "danger small", onclick: revoke(key), "aria-label": `Revoke ${key.name}` }, "Revoke")] : []),
+                ]),
+                "No key yet.",
+            ),
+        );
 
     const revoke = (key) => async () => {
         if (!confirm(`Revoke the key ${key.name}? Clients using it are refused at once.`)) return;
@@ -80,7 +97,9 @@ export async function repositoryPage({ profile, route, workspace, navigate, noti
         if (!name) return setVerdict(keyForm, "name", "Required.");
         try {
             const created = await api.call("POST", `/repo/${repository.id}/apikey`, { name, accessType });
-            replace(keyArea, secretOnce(created, name));
+            replace(keyArea, secretOnce(created, name, about.gatewayPort));
+            keyForm.reset();
+            showKeys((await api.call("GET", `/repo/${repository.id}/apikey`)).keys);
             keyArea.querySelector("h2").setAttribute("tabindex", "-1");
             keyArea.querySelector("h2").focus();
         } catch (error) {
@@ -97,6 +116,7 @@ export async function repositoryPage({ profile, route, workspace, navigate, noti
             notify(error.message, "error");
         }
     };
+    showKeys(repository.apiKeys);
     return h(
         "section",
         {},
@@ -120,18 +140,7 @@ export async function repositoryPage({ profile, route, workspace, navigate, noti
               ]
             : null,
         h("h2", {}, "Keys"),
-        table(
-            "Keys",
-            mayChange ? ["Name", "Access", "Access key", "Created", "Revoke"] : ["Name", "Access", "Access key", "Created"],
-            repository.apiKeys.map((key) => [
-                key.name,
-                key.accessType,
-                key.key,
-                new Date(key.createdAt).toLocaleDateString(),
-                ...(mayChange ? [h("button", { type: "button", class: "danger small", onclick: revoke(key), "aria-label": `Revoke ${key.name}` }, "Revoke")] : []),
-            ]),
-            "No key yet.",
-        ),
+        keyTable,
         keyForm,
         keyArea,
         mayChange ? h("div", { class: "actions" }, h("button", { type: "button", class: "danger", onclick: remove }, "Delete repository")) : null,
