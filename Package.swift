@@ -64,6 +64,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The web console: static HTML, CSS and ES modules, compiled into the binary.
+        .target(
+            name: "CisternConsole",
+            resources: [
+                .embedInCode("Resources/index.html"), .embedInCode("Resources/console.css"), .embedInCode("Resources/app.js"),
+                .embedInCode("Resources/api.js"), .embedInCode("Resources/dom.js"), .embedInCode("Resources/logic.js"),
+                .embedInCode("Resources/pages-auth.js"), .embedInCode("Resources/pages-overview.js"),
+                .embedInCode("Resources/pages-buckets.js"), .embedInCode("Resources/pages-repositories.js"),
+                .embedInCode("Resources/pages-people.js"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Stores: protocols and their SQL implementation over SQLKit.
         .target(
             name: "CisternStore",
@@ -117,6 +129,7 @@ let package = Package(
             name: "CisternAPI",
             dependencies: [
                 "CisternBootstrap",
+                "CisternConsole",
                 "CisternCore",
                 "CisternProviders",
                 "CisternStore",

@@ -97,13 +97,16 @@ public struct BucketResponse: Codable, Sendable {
     @Nullable public var region: String?
     @Nullable public var status: String?
     @Nullable public var lastStatusAt: Date?
+    /// How long the last check took, in milliseconds; null before the first.
+    @Nullable public var latency_ms: Int?
     public var createdAt: Date
     public var workspaceId: String
     public var repos: [RepositoryUse]
 
     public init(
         id: String, name: String, bucket: String, storageType: String, key: String, endpoint: String? = nil, region: String? = nil,
-        status: String? = nil, lastStatusAt: Date? = nil, createdAt: Date, workspaceId: String, repos: [RepositoryUse]
+        status: String? = nil, lastStatusAt: Date? = nil, latency_ms: Int? = nil, createdAt: Date, workspaceId: String,
+        repos: [RepositoryUse]
     ) {
         self.id = id
         self.name = name
@@ -114,6 +117,7 @@ public struct BucketResponse: Codable, Sendable {
         self.region = region
         self.status = status
         self.lastStatusAt = lastStatusAt
+        self.latency_ms = latency_ms
         self.createdAt = createdAt
         self.workspaceId = workspaceId
         self.repos = repos

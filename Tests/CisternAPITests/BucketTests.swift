@@ -33,7 +33,7 @@ struct BucketTests {
             #expect(
                 Set(bucket.keys) == [
                     "id", "name", "bucket", "storageType", "key", "endpoint", "region", "status", "lastStatusAt",
-                    "createdAt", "workspaceId", "repos",
+                    "latency_ms", "createdAt", "workspaceId", "repos",
                 ])
             #expect(bucket["id"] as? String == id)
             #expect(bucket["status"] as? String == "ONLINE")

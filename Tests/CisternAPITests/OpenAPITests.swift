@@ -31,6 +31,7 @@ struct OpenAPITests {
         let document = try await TestApp().run { api in try await api.request(.get, "/openapi.yaml").text }
         let unauthenticated: Set<String> = [
             "GET /", "GET /health", "HEAD /health", "GET /health/live", "GET /health/ready", "GET /metrics", "GET /openapi.yaml",
+            "GET /console", "GET /console/{file}",
             "POST /user/register",
             "POST /user/login", "POST /user/refresh",
         ]

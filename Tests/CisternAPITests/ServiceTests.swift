@@ -14,6 +14,17 @@ struct ServiceTests {
             #expect(response["name"] as? String == "cistern")
             #expect(response["success"] as? Bool == true)
             #expect(response.string("version")?.isEmpty == false)
+            // What the console needs to know before anyone signs in.
+            #expect(response.string("registration") == "open")
+            #expect(response["gatewayPort"] as? Int == 9000)
+        }
+        try await TestApp {
+            $0.registrationOpen = false
+            $0.gatewayEnabled = false
+        }.run { api in
+            let response = try await api.request(.get, "/")
+            #expect(response.string("registration") == "closed")
+            #expect(response["gatewayPort"] is NSNull)
         }
     }
 

@@ -99,8 +99,10 @@ func buildRouter(_ runtime: Runtime) async throws -> Router<AppRequestContext> {
     }
     ServiceController(
         database: database, draining: runtime.draining, telemetry: runtime.telemetry, metricsToken: configuration.metricsToken,
-        timeSource: timeSource
+        timeSource: timeSource, registrationOpen: configuration.registrationOpen,
+        gatewayPort: configuration.gatewayEnabled && configuration.gatewayPort != 0 ? configuration.gatewayPort : nil
     ).addRoutes(to: router)
+    ConsoleController().addRoutes(to: router)
     users.addPublicRoutes(
         to: router.group().add(
             middleware: AuditMiddleware<AppRequestContext>(database: database, clientAddress: clientAddress, timeSource: timeSource))

@@ -18,6 +18,8 @@ struct ServiceController {
     /// The bearer token `GET /metrics` wants, if any.
     let metricsToken: String?
     let timeSource: any TimeSource
+    let registrationOpen: Bool
+    let gatewayPort: Int?
     /// This process's row in the heartbeat table.
     let instance = UUID()
 
@@ -44,6 +46,20 @@ struct ServiceController {
         var success = true
         var name = "cistern"
         var version = ServiceController.version
+        /// `open` or `closed`: whether `POST /user/register` takes newcomers (the console asks).
+        var registration: String
+        /// The S3 gateway's port, for clients' settings; null when this process serves none or
+        /// it was given port 0.
+        var gatewayPort: Int?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.success, forKey: .success)
+            try container.encode(self.name, forKey: .name)
+            try container.encode(self.version, forKey: .version)
+            try container.encode(self.registration, forKey: .registration)
+            try container.encode(self.gatewayPort, forKey: .gatewayPort)
+        }
     }
 
     struct HealthResponse: ResponseEncodable {
@@ -113,7 +129,7 @@ struct ServiceController {
     }
 
     @Sendable func root(_ request: Request, context: AppRequestContext) async throws -> RootResponse {
-        RootResponse()
+        RootResponse(registration: self.registrationOpen ? "open" : "closed", gatewayPort: self.gatewayPort)
     }
 
     /// Healthy when the database takes a write, not merely answers.

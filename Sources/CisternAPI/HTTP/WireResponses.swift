@@ -36,7 +36,7 @@ extension BucketResponse {
         self.init(
             id: bucket.id.canonical, name: bucket.name, bucket: bucket.bucket, storageType: bucket.storageType.rawValue, key: bucket.key,
             endpoint: bucket.endpoint, region: bucket.region, status: bucket.status?.rawValue, lastStatusAt: bucket.lastStatusAt,
-            createdAt: bucket.createdAt, workspaceId: bucket.workspaceId.canonical,
+            latency_ms: bucket.latencyMs, createdAt: bucket.createdAt, workspaceId: bucket.workspaceId.canonical,
             repos: repos.map {
                 RepositoryUse(id: $0.id.canonical, name: $0.name, storageType: $0.storageType.rawValue, createdAt: $0.createdAt)
             }
