@@ -12,7 +12,8 @@ struct ConsoleTests {
 
     static func sources() throws -> [String: String] {
         let names = try FileManager.default.contentsOfDirectory(atPath: self.resources.path)
-        return try Dictionary(uniqueKeysWithValues: names.map { ($0, try String(contentsOf: self.resources.appendingPathComponent($0), encoding: .utf8)) })
+        return try Dictionary(
+            uniqueKeysWithValues: names.map { ($0, try String(contentsOf: self.resources.appendingPathComponent($0), encoding: .utf8)) })
     }
 
     @Test func everyFileOfTheDirectoryIsCompiledInAndServedAsWritten() throws {
@@ -26,7 +27,10 @@ struct ConsoleTests {
     /// Data reaches the page only as text: no API that parses markup or code from strings.
     @Test func noScriptBuildsMarkupOrCodeFromStrings() throws {
         for (name, text) in try Self.sources() where name.hasSuffix(".js") {
-            for forbidden in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "setAttribute(\"style\"", "localStorage.setItem"] {
+            for forbidden in [
+                "innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "setAttribute(\"style\"",
+                "localStorage.setItem",
+            ] {
                 #expect(!text.contains(forbidden), "\(name) uses \(forbidden)")
             }
         }

@@ -45,7 +45,9 @@ struct ConsoleController {
             return Response(status: .notFound, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "Not found\n")))
         }
         headers[.eTag] = file.etag
-        if request.headers[values: .ifNoneMatch].contains(where: { $0.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == file.etag } }) {
+        if request.headers[values: .ifNoneMatch].contains(where: {
+            $0.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == file.etag }
+        }) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = file.contentType

@@ -50,16 +50,7 @@ struct ServiceController {
         var registration: String
         /// The S3 gateway's port, for clients' settings; null when this process serves none or
         /// it was given port 0.
-        var gatewayPort: Int?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(self.success, forKey: .success)
-            try container.encode(self.name, forKey: .name)
-            try container.encode(self.version, forKey: .version)
-            try container.encode(self.registration, forKey: .registration)
-            try container.encode(self.gatewayPort, forKey: .gatewayPort)
-        }
+        @Nullable var gatewayPort: Int?
     }
 
     struct HealthResponse: ResponseEncodable {

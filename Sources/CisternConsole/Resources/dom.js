@@ -1,5 +1,5 @@
 // Building the page. Data from the API reaches it only as text nodes and attribute values, never
-// as markup: there is no innerHTML anywhere in the console.
+// as markup: no string is ever parsed as HTML here (ConsoleTests holds every script to that).
 
 /** An element: `h("button", { type: "button", onclick }, "Save")`. Attributes starting with `on`
  * are listeners; `true` sets a boolean attribute, `false`/`null`/`undefined` leaves it out.
