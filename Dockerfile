@@ -6,8 +6,15 @@
 #
 # The keys and the database live in the volume (the home of the image's unprivileged user); pass
 # the keys instead with CISTERN_MASTER_KEY_FILE and CISTERN_JWT_SECRET_FILE from mounted secrets.
+#
+# `ldd dist/cistern` lists glibc, libstdc++, libgcc_s, libm and zlib (swift-nio's compression);
+# distroless cc has all but zlib, which comes from Debian's own image of the same release. The
+# binary is built for x86_64 here, hence the path.
+FROM debian:bookworm-slim AS zlib
+
 FROM gcr.io/distroless/cc-debian12:nonroot
 
+COPY --from=zlib /usr/lib/x86_64-linux-gnu/libz.so.1.2.13 /usr/lib/x86_64-linux-gnu/libz.so.1
 COPY --chown=root:root --chmod=0755 dist/cistern /usr/local/bin/cistern
 
 ENV CISTERN_HOST=0.0.0.0 \
