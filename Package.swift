@@ -72,7 +72,7 @@ let package = Package(
                 .embedInCode("Resources/api.js"), .embedInCode("Resources/dom.js"), .embedInCode("Resources/logic.js"),
                 .embedInCode("Resources/pages-auth.js"), .embedInCode("Resources/pages-overview.js"),
                 .embedInCode("Resources/pages-buckets.js"), .embedInCode("Resources/pages-repositories.js"),
-                .embedInCode("Resources/pages-people.js"),
+                .embedInCode("Resources/pages-people.js"), .embedInCode("Resources/actions.js"),
             ],
             swiftSettings: swiftSettings
         ),

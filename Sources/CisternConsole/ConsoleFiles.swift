@@ -12,6 +12,7 @@ public enum ConsoleFiles {
         "index.html": File(bytes: PackageResources.index_html, contentType: "text/html; charset=utf-8"),
         "console.css": File(bytes: PackageResources.console_css, contentType: "text/css; charset=utf-8"),
         "app.js": File(bytes: PackageResources.app_js, contentType: "text/javascript; charset=utf-8"),
+        "actions.js": File(bytes: PackageResources.actions_js, contentType: "text/javascript; charset=utf-8"),
         "api.js": File(bytes: PackageResources.api_js, contentType: "text/javascript; charset=utf-8"),
         "dom.js": File(bytes: PackageResources.dom_js, contentType: "text/javascript; charset=utf-8"),
         "logic.js": File(bytes: PackageResources.logic_js, contentType: "text/javascript; charset=utf-8"),

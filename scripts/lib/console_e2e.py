@@ -17,6 +17,7 @@ import uuid
 import boto3
 from axe_selenium_python import Axe
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
@@ -206,6 +207,11 @@ def main():
          what="the chart to show the check just made")
     expect(len(driver.find_elements(By.CSS_SELECTOR, "figure.history circle")) == 2, "the chart does not draw each check")
     check_page("bucket-detail")
+    form = driver.find_element(By.ID, "edit-bucket")
+    fill(form, name="first bucket")
+    form.submit()
+    heading("first bucket")
+    expect(driver.find_element(By.NAME, "secret").get_attribute("value") == "", "the edit form shows a secret")
     go("#/buckets/new", "Add bucket")
     form = driver.find_element(By.ID, "add-bucket")
     fill(form, name="second", bucket=buckets[1], key=S3["ACCESS_KEY"], secret=S3["SECRET_KEY"], endpoint=S3["ENDPOINT"])
@@ -258,6 +264,16 @@ def main():
     expect(secret not in driver.page_source, "the key's secret is shown again after a reload")
     check_page("repository")
 
+    # Revoke the key: the gateway refuses it on its very next request.
+    driver.find_element(By.CSS_SELECTOR, "button[aria-label='Revoke laptop']").click()
+    driver.switch_to.alert.accept()
+    wait(EC.text_to_be_present_in_element((By.ID, "keys"), "No key yet"), what="the revoked key to leave the table")
+    try:
+        gateway.get_object(Bucket=buckets[0], Key="hello.txt")
+        fail("the revoked key still reads through the gateway")
+    except ClientError as error:
+        expect(error.response["ResponseMetadata"]["HTTPStatusCode"] == 403, f"the revoked key got {error}")
+
     # A READ member of the workspace, made here.
     reader_email = f"reader-{uuid.uuid4().hex[:8]}@example.com"
     go("#/users", "Users")
@@ -275,10 +291,16 @@ def main():
     wait(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "main table"), reader_email), what="the new member")
     check_page("workspace")
     go("#/overview", "Overview")
-    expect(driver.find_element(By.ID, "repository-count").text == "1" and driver.find_element(By.ID, "key-count").text == "1", "overview counts")
+    expect(driver.find_element(By.ID, "repository-count").text == "1" and driver.find_element(By.ID, "key-count").text == "0", "overview counts")
     check_page("overview")
+    # Another session of the owner (a second device), revoked from the sessions page.
+    other = json.loads(http("POST", f"{BASE}/user/login", {"email": owner_email, "password": PASSWORD, "deviceInfo": {"userAgent": "second-device"}})[2])
     go("#/sessions", "Sessions")
     check_page("sessions")
+    driver.find_element(By.CSS_SELECTOR, "button[aria-label='Revoke the session of second-device']").click()
+    driver.switch_to.alert.accept()
+    wait(lambda d: "second-device" not in d.find_element(By.TAG_NAME, "main").text, what="the revoked session to leave the list")
+    expect(http("POST", f"{BASE}/user/refresh", {"refreshToken": other["refreshToken"]})[0] == 401, "the revoked session still refreshes")
 
     # Sign out: the session ends at the server too.
     refresh_token = driver.execute_script("return sessionStorage.getItem('cistern.refreshToken')")
@@ -298,8 +320,8 @@ def main():
     expect(len(driver.find_elements(By.CSS_SELECTOR, "#bucket-results tbody tr")) == 2, "the reader does not see both buckets")
     expect(not driver.find_elements(By.LINK_TEXT, "Add bucket"), "the reader is offered Add bucket")
     check_page("reader-buckets")
-    driver.find_element(By.LINK_TEXT, "first").click()
-    heading("first")
+    driver.find_element(By.LINK_TEXT, "first bucket").click()
+    heading("first bucket")
     expect(not driver.find_elements(By.ID, "edit-bucket") and "Delete bucket" not in driver.page_source, "the reader is offered edit or delete")
     go("#/repositories", "Repositories")
     expect(not driver.find_elements(By.LINK_TEXT, "New repository"), "the reader is offered New repository")

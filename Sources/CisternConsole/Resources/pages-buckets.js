@@ -1,5 +1,6 @@
 // Buckets: the list with its filters, one bucket's detail (status history, check now, edit with a
 // write-only secret, delete), and adding one with the provider's verdict beside the field.
+import { act } from "./actions.js";
 import * as api from "./api.js";
 import { badge, field, h, replace, setVerdict, svg, table, values } from "./dom.js";
 import { ago, fieldOfVerdict, filterBuckets, historyChart, may, providerFields, providers } from "./logic.js";
@@ -99,16 +100,10 @@ export async function bucketPage({ profile, route, workspace, workspaces, naviga
             checkResult.textContent = error.message;
         }
     };
-    const remove = async () => {
-        if (!confirm(`Delete the bucket ${bucket.name}? Cistern forgets it; the data stays at the provider.`)) return;
-        try {
-            await api.call("DELETE", `/bucket/${bucket.id}`);
-            notify(`Deleted ${bucket.name}.`);
-            navigate("#/buckets");
-        } catch (error) {
-            notify(error.message, "error");
-        }
-    };
+    const remove = act({ notify, reload }, () => api.call("DELETE", `/bucket/${bucket.id}`), `Deleted ${bucket.name}.`, {
+        confirmation: `Delete the bucket ${bucket.name}? Cistern forgets it; the data stays at the provider.`,
+        after: () => navigate("#/buckets"),
+    });
     const editor = mayChange ? editForm(bucket, workspaces.filter((entry) => may(profile, "change", entry)), { notify, reload }) : null;
     return h(
         "section",

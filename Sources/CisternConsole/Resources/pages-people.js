@@ -1,22 +1,10 @@
 // Workspaces and their members, the organization's users and roles, and the caller's sessions.
+import { act } from "./actions.js";
 import * as api from "./api.js";
 import { field, h, setVerdict, table, values } from "./dom.js";
 import { ago, may, mayManageOrganization, OrgRole, orgRoleNames } from "./logic.js";
 
 const memberRoles = [["READ", "READ"], ["WRITE", "WRITE"], ["ADMIN", "ADMIN"]];
-
-/** Runs `action`; success says `done` and reloads, failure says why. */
-function act(context, action, done) {
-    return async () => {
-        try {
-            await action();
-            context.notify(done);
-            await context.reload();
-        } catch (error) {
-            context.notify(error.message, "error");
-        }
-    };
-}
 
 export async function workspacesPage(context) {
     const { profile, workspaces } = context;
@@ -85,17 +73,13 @@ export async function workspacePage(context) {
         select.addEventListener("change", act(context, () => api.call("PUT", `/workspace/${workspace.id}/users/${member.userId}`, { role: select.value }), "Role changed."));
         return select;
     };
-    const remove = async () => {
-        if (!confirm(`Delete the workspace ${workspace.name}?`)) return;
-        try {
-            await api.call("DELETE", `/workspace/${workspace.id}`);
-            context.notify("Workspace deleted.");
+    const remove = act(context, () => api.call("DELETE", `/workspace/${workspace.id}`), "Workspace deleted.", {
+        confirmation: `Delete the workspace ${workspace.name}?`,
+        after: async () => {
             await context.reload();
             navigate("#/workspaces");
-        } catch (error) {
-            context.notify(error.message, "error");
-        }
-    };
+        },
+    });
     return h(
         "section",
         {},
@@ -162,7 +146,7 @@ export async function usersPage(context) {
                 `${user.name} ${user.lastName}`,
                 user.email,
                 roleSelect(user),
-                user.id === profile.id ? "—" : h("button", { type: "button", class: "danger small", "aria-label": `Remove ${user.email}`, onclick: act(context, () => api.call("DELETE", `/organization/users/${user.id}`), "User removed.") }, "Remove"),
+                user.id === profile.id ? "—" : h("button", { type: "button", class: "danger small", "aria-label": `Remove ${user.email}`, onclick: act(context, () => api.call("DELETE", `/organization/users/${user.id}`), "User removed.", { confirmation: `Remove ${user.email} from the organization?` }) }, "Remove"),
             ]),
         ),
         form,
@@ -184,7 +168,7 @@ export async function sessionsPage(context) {
                 ago(token.createdAt),
                 ago(token.lastUsedAt),
                 new Date(token.expiresAt).toLocaleDateString(),
-                h("button", { type: "button", class: "danger small", "aria-label": `Revoke the session of ${token.userAgent ?? "an unknown device"}`, onclick: act(context, () => api.call("DELETE", `/token/${token.id}`), "Session revoked.") }, "Revoke"),
+                h("button", { type: "button", class: "danger small", "aria-label": `Revoke the session of ${token.userAgent ?? "an unknown device"}`, onclick: act(context, () => api.call("DELETE", `/token/${token.id}`), "Session revoked.", { confirmation: "Sign that device out?" }) }, "Revoke"),
             ]),
         ),
     );

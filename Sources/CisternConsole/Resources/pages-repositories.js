@@ -1,5 +1,6 @@
 // Repositories: the list, one repository with its members, keys and replication, and building a
 // new one from the available buckets with a dry run before it is saved.
+import { act } from "./actions.js";
 import * as api from "./api.js";
 import { badge, field, h, replace, setVerdict, table, values } from "./dom.js";
 import { clientSettings, gatewayURL, issuableAccess, may, repositoryRequest, workspaceRole } from "./logic.js";
@@ -71,16 +72,10 @@ export async function repositoryPage({ about, profile, route, workspace, navigat
             ),
         );
 
-    const revoke = (key) => async () => {
-        if (!confirm(`Revoke the key ${key.name}? Clients using it are refused at once.`)) return;
-        try {
-            await api.call("DELETE", `/repo/${repository.id}/apikey/${key.id}`);
-            notify(`Revoked ${key.name}.`);
-            await reload();
-        } catch (error) {
-            notify(error.message, "error");
-        }
-    };
+    const revoke = (key) =>
+        act({ notify, reload }, () => api.call("DELETE", `/repo/${repository.id}/apikey/${key.id}`), `Revoked ${key.name}.`, {
+            confirmation: `Revoke the key ${key.name}? Clients using it are refused at once.`,
+        });
     const keyForm = mayChange
         ? h(
               "form",
@@ -106,16 +101,10 @@ export async function repositoryPage({ about, profile, route, workspace, navigat
             setVerdict(keyForm, "name", error.message);
         }
     });
-    const remove = async () => {
-        if (!confirm(`Delete the repository ${repository.name}? Its keys stop working; the data stays in the buckets.`)) return;
-        try {
-            await api.call("DELETE", `/repo/${repository.id}`);
-            notify(`Deleted ${repository.name}.`);
-            navigate("#/repositories");
-        } catch (error) {
-            notify(error.message, "error");
-        }
-    };
+    const remove = act({ notify, reload }, () => api.call("DELETE", `/repo/${repository.id}`), `Deleted ${repository.name}.`, {
+        confirmation: `Delete the repository ${repository.name}? Its keys stop working; the data stays in the buckets.`,
+        after: () => navigate("#/repositories"),
+    });
     showKeys(repository.apiKeys);
     return h(
         "section",
