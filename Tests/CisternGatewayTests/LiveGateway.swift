@@ -200,7 +200,9 @@ struct LiveGateway: Sendable {
         outgoing.method = .init(rawValue: method)
         for (name, value) in headers + signed.map({ ($0.name, $0.value) }) { outgoing.headers.add(name: name, value: value) }
         if !body.isEmpty || method == "PUT" { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await self.http.execute(outgoing, timeout: .seconds(30))
+        // Generous: a 20 MiB body through a debug build, beside the whole PostgreSQL pass on two
+        // cores, once took more than 30 s. A hang still ends the test.
+        let response = try await self.http.execute(outgoing, timeout: .seconds(body.count > 1 << 20 ? 180 : 30))
         let bytes = method == "HEAD" ? ByteBuffer() : try await response.body.collect(upTo: 64 * 1024 * 1024)
         return (Int(response.status.code), response.headers.map { ($0.name.lowercased(), $0.value) }, Array(buffer: bytes))
     }
