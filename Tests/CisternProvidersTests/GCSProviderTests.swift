@@ -52,7 +52,9 @@ struct GCSProviderTests {
     }
 
     static func withProvider<T: Sendable>(
-        tokenURL: String? = nil, connectTimeout: TimeAmount = .seconds(2), _ body: (GCSProvider) async throws -> T
+        // Connecting to fake-gcs-server on 127.0.0.1 is instant, but beside the whole PostgreSQL pass
+        // the event loop once noticed it after more than 2 s ("no answer"): a starved machine's budget.
+        tokenURL: String? = nil, connectTimeout: TimeAmount = .seconds(30), _ body: (GCSProvider) async throws -> T
     ) async throws -> T {
         let http = ProviderHTTPClient.make(connectTimeout: connectTimeout)
         defer { _ = Task { try? await http.shutdown() } }

@@ -63,7 +63,7 @@ struct UserController {
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> SessionResponse {
         let body = try await request.decodeJSON(as: LoginRequest.self)
-        AuditTrail.current?.identify(.init(email: AuditMiddleware<AppRequestContext>.printable(body.email, limit: 256)))
+        AuditTrail.current?.identify(.init(email: body.email.printable(limit: 256)))
         let address = self.clientAddress.of(request, peer: context.peerAddress)
         try await self.loginThrottle.check(account: body.email, address: address)
         let message = "Invalid email or password"
@@ -153,11 +153,7 @@ struct UserController {
         let refresh = self.tokens.newRefreshToken()
         let session = Session(
             id: UUID(), userId: user.id, createdAt: now, expiresAt: self.tokens.refreshExpiry, lastUsedAt: now,
-            // Whatever the client sent, kept as printable text (a control character, NUL among
-            // them, is dropped) and bounded.
-            userAgent: userAgent.map {
-                String(String.UnicodeScalarView($0.unicodeScalars.filter { $0.properties.generalCategory != .control }).prefix(512))
-            }
+            userAgent: userAgent?.printable(limit: 512)
         )
         try await self.sessions.open(session, refreshTokenHash: refresh.hash)
         let access = try await self.tokens.accessToken(for: user, sessionId: session.id)

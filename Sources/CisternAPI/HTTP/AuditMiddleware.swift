@@ -38,7 +38,7 @@ struct AuditMiddleware<Context: AuditedContext>: RouterMiddleware {
         }
         let trail = AuditTrail(
             action: action, at: self.timeSource.now, clientAddress: self.clientAddress.of(request, peer: context.peerAddress),
-            userAgent: Self.printable(request.headers[.userAgent] ?? "", limit: 256), actor: context.auditActor
+            userAgent: (request.headers[.userAgent] ?? "").printable(limit: 256), actor: context.auditActor
         )
         do {
             return try await AuditTrail.$current.withValue(trail) { try await next(request, context) }
@@ -63,11 +63,6 @@ struct AuditMiddleware<Context: AuditedContext>: RouterMiddleware {
             return "\(kind)/\(id.canonical)"
         }
         return nil
-    }
-
-    /// `text` as printable characters (controls dropped), at most `limit` of them.
-    static func printable(_ text: String, limit: Int) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.properties.generalCategory != .control }).prefix(limit))
     }
 }
 
