@@ -54,4 +54,21 @@ public enum CivilDate {
         append(Int(milliseconds - seconds * 1000), 3)
         return text + "Z"
     }
+
+    /// An instant (whole seconds since 1970) as an HTTP date (RFC 9110's IMF-fixdate,
+    /// `Mon, 30 Nov 2026 11:22:57 GMT`): what Azure's `x-ms-date` and `Last-Modified` carry.
+    public static func httpDate(secondsSince1970: Int64) -> String {
+        let days = secondsSince1970 >= 0 ? secondsSince1970 / 86_400 : (secondsSince1970 - 86_399) / 86_400
+        let secondOfDay = Int(secondsSince1970 - days * 86_400)
+        let (year, month, day) = Self.date(daysSince1970: days)
+        // 1970-01-01 was a Thursday.
+        let weekday = Int(((days % 7) + 7 + 4) % 7)
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
+        let names = (
+            weekdays: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+            months: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        )
+        return "\(names.weekdays[weekday]), \(two(day)) \(names.months[month - 1]) \(year) "
+            + "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) GMT"
+    }
 }

@@ -37,12 +37,9 @@ public enum SharedKeySigner {
         return "SharedKey \(account):\(Data(signature).base64EncodedString())"
     }
 
-    /// `Sat, 28 Nov 2026 12:34:56 GMT`
+    /// `Sat, 28 Nov 2026 12:34:56 GMT`, by arithmetic (a `DateFormatter` per request was on every
+    /// Azure call's path).
     public static func httpDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: date)
+        CivilDate.httpDate(secondsSince1970: Int64(date.timeIntervalSince1970.rounded(.down)))
     }
 }

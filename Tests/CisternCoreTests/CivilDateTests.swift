@@ -28,4 +28,18 @@ struct CivilDateTests {
         }
         #expect(CivilDate.iso8601Milliseconds(secondsSince1970: 1_796_037_777.123) == "2026-11-30T11:22:57.123Z")
     }
+
+    /// HTTP dates (Azure's `x-ms-date`), against the `DateFormatter` the Shared Key signer made per
+    /// request before, from 1900 to 9999, weekdays included.
+    @Test func httpDatesMatchFoundation() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        for seconds in stride(from: Int64(-2_208_988_800), through: 253_402_300_799, by: 86_400 * 11 + 3_599) {
+            #expect(CivilDate.httpDate(secondsSince1970: seconds) == formatter.string(from: Date(timeIntervalSince1970: Double(seconds))))
+        }
+        #expect(CivilDate.httpDate(secondsSince1970: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(CivilDate.httpDate(secondsSince1970: 1_795_869_296) == "Sat, 28 Nov 2026 12:34:56 GMT")
+    }
 }
