@@ -56,7 +56,7 @@ public struct ConfigurationFile: Sendable {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError(setting: "config", problem: "cannot read \(path)")
         }
-        return try ConfigurationFile(path: path, yaml: text, readableByOthers: (SecretFile.permissions(of: path) ?? 0) & 0o077 != 0)
+        return try ConfigurationFile(path: path, yaml: text, readableByOthers: SecretFile.modeOpenToOthers(path) != nil)
     }
 
     /// The file's value of `setting`: written in it, or for a secret also read from the file its
@@ -89,10 +89,10 @@ public struct ConfigurationFile: Sendable {
 /// `master-key-file` in the configuration file): only its owner may read it.
 enum SecretFile {
     static func read(_ path: String, for setting: String) throws(ConfigurationError) -> String {
-        guard let mode = self.permissions(of: path), let data = FileManager.default.contents(atPath: path) else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(setting: setting, problem: "names \(path), which cannot be read")
         }
-        guard mode & 0o077 == 0 else {
+        guard self.modeOpenToOthers(path) == nil else {
             throw ConfigurationError(setting: setting, problem: "names \(path), which users other than its owner may read: chmod 600 it")
         }
         let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -100,8 +100,13 @@ enum SecretFile {
         return value
     }
 
-    /// The permission bits of the file at `path`, nil when there is none.
-    static func permissions(of path: String) -> Int? {
-        (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? nil
+    /// The permission bits of `path` when its group or others have any access to it; nil when
+    /// only its owner has (or there is nothing there). Key files, secret files, configuration
+    /// files holding secrets and the data directory are all judged by it.
+    static func modeOpenToOthers(_ path: String) -> Int? {
+        guard let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0 else {
+            return nil
+        }
+        return mode
     }
 }

@@ -38,7 +38,7 @@ public struct DataDirectory: Sendable {
                 throw StartupError("cannot create data directory \(path): \(error.localizedDescription)")
             }
             logger.notice("created data directory", metadata: ["path": "\(path)"])
-        } else if let mode = permissions(of: path), mode & 0o077 != 0 {
+        } else if let mode = SecretFile.modeOpenToOthers(path) {
             logger.warning(
                 "the data directory is open to other users: chmod 700 it", metadata: ["path": "\(path)", "mode": "\(String(mode, radix: 8))"]
             )
@@ -100,7 +100,7 @@ public struct DataDirectory: Sendable {
         }
         let filePath = (directory as NSString).appendingPathComponent(file)
         if let data = FileManager.default.contents(atPath: filePath) {
-            if let mode = permissions(of: filePath), mode & 0o077 != 0 {
+            if let mode = SecretFile.modeOpenToOthers(filePath) {
                 throw StartupError("\(filePath) may be read by other users (mode \(String(mode, radix: 8))): chmod 600 it")
             }
             do {
@@ -121,9 +121,6 @@ public struct DataDirectory: Sendable {
         return (generated.material, true)
     }
 
-    private static func permissions(of path: String) -> Int? {
-        (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
-    }
 }
 
 /// A reason the process cannot start, told in one line.

@@ -9,4 +9,16 @@ public enum HexDigit {
         default: nil
         }
     }
+
+    /// `bytes` as lowercase hex: digests in ids, signatures, ETags and key names.
+    public static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
+        var text = ""
+        for byte in bytes {
+            text.unicodeScalars.append(Unicode.Scalar(Self.lowerDigits[Int(byte >> 4)]))
+            text.unicodeScalars.append(Unicode.Scalar(Self.lowerDigits[Int(byte & 0x0f)]))
+        }
+        return text
+    }
+
+    private static let lowerDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

@@ -37,7 +37,7 @@ public struct SecretSealer: Sendable {
         /// A short, stable name for a key that reveals nothing usable about it.
         static func version(of key: SymmetricKey) -> String {
             let digest = HMAC<SHA256>.authenticationCode(for: Data("cistern master key version".utf8), using: key)
-            return "mk-" + Data(digest).prefix(4).map { String(format: "%02x", $0) }.joined()
+            return "mk-" + HexDigit.lowercase(Data(digest).prefix(4))
         }
     }
 

@@ -21,7 +21,7 @@ public struct GCSObject: Sendable, Equatable {
     /// upload), else the generation, which changes exactly when the content does.
     public var etag: String {
         if let md5, let bytes = Data(base64Encoded: md5), bytes.count == 16 {
-            return "\"\(bytes.map { String(format: "%02x", $0) }.joined())\""
+            return "\"\(HexDigit.lowercase(bytes))\""
         }
         return "\"g\(self.generation)\""
     }

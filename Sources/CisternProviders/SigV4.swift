@@ -134,14 +134,8 @@ public enum SigV4 {
 
     /// Lowercase hex.
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        var text = ""
-        for byte in bytes {
-            text.unicodeScalars.append(Unicode.Scalar(Self.lowerHexDigits[Int(byte >> 4)]))
-            text.unicodeScalars.append(Unicode.Scalar(Self.lowerHexDigits[Int(byte & 0x0f)]))
-        }
-        return text
+        HexDigit.lowercase(bytes)
     }
 
     private static let upperHexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
-    private static let lowerHexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

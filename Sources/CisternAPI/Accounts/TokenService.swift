@@ -72,7 +72,7 @@ package struct TokenService: Sendable {
     /// A key's public name: the first 8 bytes of its SHA-256, hex (naming the key, revealing nothing of it).
     static func keyId(_ key: KeyMaterial) -> JWKIdentifier {
         let digest = key.key.withUnsafeBytes { SHA256.hash(data: $0) }
-        return JWKIdentifier(string: "k" + digest.prefix(8).map { String(format: "%02x", $0) }.joined())
+        return JWKIdentifier(string: "k" + HexDigit.lowercase(digest.prefix(8)))
     }
 
     /// A new refresh token (32 random bytes, base64url) and the hash under which it is stored.
@@ -87,7 +87,7 @@ package struct TokenService: Sendable {
 
     /// The stored form of a refresh token. A fast hash suffices: the token carries 256 bits of entropy.
     static func hash(refreshToken: String) -> String {
-        SHA256.hash(data: Data(refreshToken.utf8)).map { String(format: "%02x", $0) }.joined()
+        HexDigit.lowercase(SHA256.hash(data: Data(refreshToken.utf8)))
     }
 }
 

@@ -1,4 +1,5 @@
 import CisternConsole
+import CisternCore
 import Crypto
 import Foundation
 import HTTPTypes
@@ -24,7 +25,7 @@ struct ConsoleController {
     }
 
     static let files: [String: Served] = ConsoleFiles.all.mapValues { file in
-        let digest = SHA256.hash(data: file.bytes).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let digest = HexDigit.lowercase(SHA256.hash(data: file.bytes).prefix(12))
         return Served(body: ByteBuffer(bytes: file.bytes), contentType: file.contentType, etag: "\"\(digest)\"")
     }
 
