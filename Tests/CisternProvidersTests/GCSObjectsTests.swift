@@ -32,6 +32,8 @@ struct GCSObjectsTests {
             #expect(described == stored)
             #expect(described.contentType == "text/plain; charset=utf-8" && described.metadata == ["color": "blue"])
             #expect(described.crc32c?.isEmpty == false)
+            let updated = try #require(described.updated, "GCS's `updated` instant was not read")
+            #expect(abs(updated.timeIntervalSinceNow) < 600)
 
             let whole = try #require(try await objects.get(connection, name: name))
             #expect(Array(buffer: try await whole.body.collect(upTo: 1 << 20)) == content)

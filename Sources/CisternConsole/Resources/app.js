@@ -26,6 +26,16 @@ const main = document.getElementById("main");
 const navigation = document.getElementById("navigation");
 const status = document.getElementById("status");
 let context = null;
+let about = null;
+
+/** `GET /`: the server's name and version, whether registration is open, the gateway's port.
+ * Asked once per page load: none of it changes while the page is open. */
+async function service() {
+    about ??= await fetch("/", { headers: { Accept: "application/json" } })
+        .then((response) => (response.ok ? response.json() : {}))
+        .catch(() => ({}));
+    return about;
+}
 
 /** Says `message` in the status line (read out by screen readers). */
 function notify(message, kind = "info") {
@@ -35,11 +45,7 @@ function notify(message, kind = "info") {
 
 /** What every page gets: who is signed in, their workspaces, and ways to move on. */
 async function load() {
-    const [profile, workspaces, about] = await Promise.all([
-        api.call("GET", "/user/profile"),
-        api.call("GET", "/workspace"),
-        fetch("/", { headers: { Accept: "application/json" } }).then((response) => response.json()),
-    ]);
+    const [profile, workspaces, about] = await Promise.all([api.call("GET", "/user/profile"), api.call("GET", "/workspace"), service()]);
     context = {
         about,
         profile: profile.data,
@@ -99,7 +105,7 @@ async function show() {
     if (!api.isSignedIn()) {
         replace(navigation);
         const page = route.page === "register" ? registerPage : signInPage;
-        replace(main, await page({ notify, signedIn, navigate: (hash) => (location.hash = hash) }));
+        replace(main, await page({ about: await service(), notify, signedIn }));
         focusHeading();
         return;
     }

@@ -2,13 +2,7 @@
 import * as api from "./api.js";
 import { field, h, setVerdict, values } from "./dom.js";
 
-async function service() {
-    const response = await fetch("/", { headers: { Accept: "application/json" } }).catch(() => null);
-    return response?.ok ? response.json() : {};
-}
-
-export async function signInPage({ notify, signedIn }) {
-    const about = await service();
+export async function signInPage({ about, notify, signedIn }) {
     const form = h(
         "form",
         { class: "card narrow", novalidate: true },
@@ -38,8 +32,7 @@ export async function signInPage({ notify, signedIn }) {
     );
 }
 
-export async function registerPage({ notify, signedIn }) {
-    const about = await service();
+export async function registerPage({ about, notify, signedIn }) {
     if (about.registration !== "open") {
         return h("section", {}, h("h1", {}, "Registration is closed"), h("p", {}, "Ask an administrator of your organization for an account. ", h("a", { href: "#/sign-in" }, "Sign in")));
     }
