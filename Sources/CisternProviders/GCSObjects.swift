@@ -95,11 +95,14 @@ public struct GCSObjects: Sendable {
         )
         let response = try await self.provider.http.execute(request, timeout: self.provider.timeout)
         switch response.status.code {
-        case 200, 206: return response
-        case 404: return nil
+        case 404:
+            return nil
+        case 200..<300:
+            return response
         default:
             let body = String(buffer: try await response.body.collect(upTo: 64 * 1024))
-            throw ProviderResponse(status: Int(response.status.code), headers: [], body: body).failure!
+            let answer = ProviderResponse(status: Int(response.status.code), headers: [], body: body)
+            throw answer.failure ?? ProviderError(status: .offline, reason: answer.summary)
         }
     }
 
