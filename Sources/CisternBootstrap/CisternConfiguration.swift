@@ -146,9 +146,9 @@ public struct CisternConfiguration: Sendable {
             config.databasePoolSize = try parse(value, as: "database-pool-size", range: 1...512)
         },
         Setting(secret: "jwt-secret") { $0.jwtSecret = $1 },
-        Setting(secret: "jwt-secret-previous") { config, value in config.jwtSecretPrevious = Self.keyList(value) },
+        Setting(secret: "jwt-secret-previous") { config, value in config.jwtSecretPrevious = Self.list(value) },
         Setting(secret: "master-key") { $0.masterKey = $1 },
-        Setting(secret: "master-key-previous") { config, value in config.masterKeyPrevious = Self.keyList(value) },
+        Setting(secret: "master-key-previous") { config, value in config.masterKeyPrevious = Self.list(value) },
         Setting(flag: "access-token-ttl") { config, value throws(ConfigurationError) in
             config.accessTokenLifetime = TimeInterval(try parse(value, as: "access-token-ttl", range: 1...86_400 * 7))
         },
@@ -172,7 +172,7 @@ public struct CisternConfiguration: Sendable {
             config.loginWindow = try parse(value, as: "login-window", range: 1...86_400)
         },
         Setting(flag: "trusted-proxies") { config, value throws(ConfigurationError) in
-            let addresses = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let addresses = Self.list(value)
             for address in addresses where !address.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) {
                 throw ConfigurationError(setting: "trusted-proxies", problem: "must be IP addresses separated by commas, got '\(address)'")
             }
@@ -303,8 +303,8 @@ extension CisternConfiguration {
 }
 
 extension CisternConfiguration {
-    /// A comma-separated list of base64 keys.
-    static func keyList(_ value: String) -> [String] {
+    /// The entries of a comma-separated value (keys, addresses), trimmed, empty ones dropped.
+    static func list(_ value: String) -> [String] {
         value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }
