@@ -71,4 +71,17 @@ public enum CivilDate {
         return "\(names.weekdays[weekday]), \(two(day)) \(names.months[month - 1]) \(year) "
             + "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) GMT"
     }
+
+    /// Seconds since 1970 of an HTTP date in IMF-fixdate form (`Mon, 30 Nov 2026 11:22:57 GMT`),
+    /// the one form RFC 9110 has senders generate; nil for anything else.
+    public static func parseHTTPDate(_ text: String) -> Int64? {
+        let fields = text.split(separator: " ")
+        guard fields.count == 6, fields[5] == "GMT", let day = Int(fields[1]), let year = Int64(fields[3]),
+            let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].firstIndex(of: String(fields[2]))
+        else { return nil }
+        let clock = fields[4].split(separator: ":").compactMap { Int($0) }
+        guard clock.count == 3, (1...31).contains(day), (0...23).contains(clock[0]), (0...59).contains(clock[1]), (0...60).contains(clock[2])
+        else { return nil }
+        return Self.days(year: year, month: month + 1, day: day) * 86_400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])
+    }
 }

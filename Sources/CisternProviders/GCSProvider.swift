@@ -17,7 +17,7 @@ import NIOHTTP1
 /// for emulators such as fake-gcs-server, which accept anonymous requests.
 public struct GCSProvider: StorageProvider {
     let http: HTTPClient
-    let timeout: TimeAmount
+    var timeout: TimeAmount
     let tokenURL: String?
     let tokens: GCSTokenCache
     let hmac: S3Provider
@@ -60,10 +60,10 @@ public struct GCSProvider: StorageProvider {
         return try await ProviderResponse.fetch(request, with: self.http, timeout: self.timeout)
     }
 
-    static func isHMAC(_ connection: BucketConnection) -> Bool { connection.key.hasPrefix("GOOG") }
+    public static func isHMAC(_ connection: BucketConnection) -> Bool { connection.key.hasPrefix("GOOG") }
 
     /// The same bucket through the S3-compatible XML API.
-    static func xmlAPI(_ connection: BucketConnection) -> BucketConnection {
+    public static func xmlAPI(_ connection: BucketConnection) -> BucketConnection {
         var xml = connection
         xml.endpoint = connection.endpoint ?? Self.defaultEndpoint
         xml.region = connection.region ?? "auto"
@@ -79,7 +79,7 @@ public struct GCSProvider: StorageProvider {
             throw ProviderError(status: .disconnected, reason: "the secret is not a PEM private key")
         }
         let claims = ServiceAccountClaims(
-            iss: IssuerClaim(value: connection.key), scope: "https://www.googleapis.com/auth/devstorage.read_only",
+            iss: IssuerClaim(value: connection.key), scope: "https://www.googleapis.com/auth/devstorage.read_write",
             aud: AudienceClaim(value: tokenURL), iat: IssuedAtClaim(value: now), exp: ExpirationClaim(value: now.addingTimeInterval(3600))
         )
         do {

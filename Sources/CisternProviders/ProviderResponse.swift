@@ -23,11 +23,12 @@ public struct ProviderResponse: Sendable {
         case 200..<300:
             return nil
         case 300..<400:
-            return ProviderError(status: .disconnected, reason: "\(self.summary): the bucket answers at another endpoint or region")
+            return ProviderError(
+                status: .disconnected, reason: "\(self.summary): the bucket answers at another endpoint or region", httpStatus: self.status)
         case 400..<500:
-            return ProviderError(status: .disconnected, reason: self.summary, detail: self.explanation)
+            return ProviderError(status: .disconnected, reason: self.summary, detail: self.explanation, httpStatus: self.status)
         default:
-            return ProviderError(status: .offline, reason: self.summary, detail: self.explanation)
+            return ProviderError(status: .offline, reason: self.summary, detail: self.explanation, httpStatus: self.status)
         }
     }
 
@@ -69,11 +70,14 @@ public struct ProviderResponse: Sendable {
         return String("\(code)\(message)".prefix(300))
     }
 
-    /// Sends `request` within `timeout` and reads the answer; a transport failure is OFFLINE.
-    static func fetch(_ request: HTTPClientRequest, with http: HTTPClient, timeout: TimeAmount) async throws(ProviderError) -> ProviderResponse {
+    /// Sends `request` within `timeout` and reads the answer (at most `limit` bytes of it); a
+    /// transport failure is OFFLINE.
+    static func fetch(
+        _ request: HTTPClientRequest, with http: HTTPClient, timeout: TimeAmount, limit: Int = 64 * 1024
+    ) async throws(ProviderError) -> ProviderResponse {
         do {
             let response = try await http.execute(request, timeout: timeout)
-            let bytes = try await response.body.collect(upTo: 64 * 1024)
+            let bytes = try await response.body.collect(upTo: limit)
             return ProviderResponse(
                 status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: String(buffer: bytes))
         } catch let error as NIOTooManyBytesError {

@@ -16,12 +16,15 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
     public var status: BucketStatus
     public var reason: String
     public var detail: String?
+    /// The HTTP status of the provider's refusal; nil when it did not answer.
+    public var httpStatus: Int?
     public var description: String { "\(self.status.rawValue): \(self.reason)" }
 
-    public init(status: BucketStatus, reason: String, detail: String? = nil) {
+    public init(status: BucketStatus, reason: String, detail: String? = nil, httpStatus: Int? = nil) {
         self.status = status
         self.reason = reason
         self.detail = detail
+        self.httpStatus = httpStatus
     }
 
     /// A request that got no answer: refused, reset, timed out. Callers learn only that.

@@ -42,4 +42,14 @@ struct CivilDateTests {
         #expect(CivilDate.httpDate(secondsSince1970: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
         #expect(CivilDate.httpDate(secondsSince1970: 1_795_869_296) == "Sat, 28 Nov 2026 12:34:56 GMT")
     }
+
+    /// Conditional requests' dates read back what `httpDate` writes; other forms are refused.
+    @Test func httpDatesReadBack() {
+        for seconds in stride(from: Int64(-2_208_988_800), through: 253_402_300_799, by: 86_400 * 13 + 4_001) {
+            #expect(CivilDate.parseHTTPDate(CivilDate.httpDate(secondsSince1970: seconds)) == seconds)
+        }
+        for text in ["", "Sat, 28 Nov 2026 12:34:56", "Sat, 28 Nvm 2026 12:34:56 GMT", "Sat, 28 Nov 2026 24:00:00 GMT", "2026-11-28T12:34:56Z"] {
+            #expect(CivilDate.parseHTTPDate(text) == nil, "\(text)")
+        }
+    }
 }

@@ -24,7 +24,8 @@ struct GCSObjectsTests {
             let content = Array("a report, with words — and more words\n".utf8)
             let name = "team a/reports/2026 ünïcode.txt"
             let stored = try await objects.put(
-                connection, name: name, body: ByteBuffer(bytes: content), contentType: "text/plain; charset=utf-8", metadata: ["color": "blue"]
+                connection, name: name, body: ByteBuffer(bytes: content),
+                attributes: GCSAttributes(contentType: "text/plain; charset=utf-8", metadata: ["color": "blue"])
             )
             #expect(stored.name == name && stored.size == Int64(content.count))
             #expect(stored.etag == "\"\(Self.hex(Insecure.MD5.hash(data: content)))\"", "an unchanged single upload's ETag is its MD5")
@@ -53,7 +54,7 @@ struct GCSObjectsTests {
     @Test func listingsRollUpAtTheDelimiterAndPage() async throws {
         try await Self.withObjects { objects, connection in
             for name in ["a/1", "a/2", "a/sub/3", "b/4", "top"] {
-                _ = try await objects.put(connection, name: name, body: ByteBuffer(string: name), contentType: nil, metadata: [:])
+                _ = try await objects.put(connection, name: name, body: ByteBuffer(string: name))
             }
             let rolled = try await objects.list(connection, prefix: "", delimiter: "/", pageToken: nil, maxResults: 100)
             #expect(rolled.prefixes == ["a/", "b/"])
@@ -78,16 +79,18 @@ struct GCSObjectsTests {
     @Test func copiesAndCompositionsHoldTheirSources() async throws {
         try await Self.withObjects { objects, connection in
             let original = try await objects.put(
-                connection, name: "source", body: ByteBuffer(string: "copied content"), contentType: "text/plain", metadata: ["k": "v"])
+                connection, name: "source", body: ByteBuffer(string: "copied content"),
+                attributes: GCSAttributes(contentType: "text/plain", metadata: ["k": "v"]))
             let copy = try await objects.copy(connection, from: "source", to: "copies/one")
             #expect(copy.name == "copies/one" && copy.md5 == original.md5 && copy.metadata == ["k": "v"])
             // S3 multipart as GCS composes it: parts as objects, joined in order.
             let parts = ["part 1 · ", "part 2 · ", "part 3"]
             for (index, part) in parts.enumerated() {
-                _ = try await objects.put(connection, name: ".parts/up/\(index)", body: ByteBuffer(string: part), contentType: nil, metadata: [:])
+                _ = try await objects.put(connection, name: ".parts/up/\(index)", body: ByteBuffer(string: part))
             }
             let joined = try await objects.compose(
-                connection, sources: parts.indices.map { ".parts/up/\($0)" }, into: "joined.txt", contentType: "text/plain", metadata: ["m": "1"]
+                connection, sources: parts.indices.map { ".parts/up/\($0)" }, into: "joined.txt",
+                attributes: GCSAttributes(contentType: "text/plain", metadata: ["m": "1"])
             )
             #expect(joined.size == Int64(parts.joined().utf8.count))
             let content = try #require(try await objects.get(connection, name: "joined.txt"))
@@ -100,7 +103,7 @@ struct GCSObjectsTests {
         try await GCSProviderTests.withProvider { provider in
             let connection = try GCSProviderTests.connection("no-such-bucket-\(UUID().uuidString.prefix(6).lowercased())")
             await #expect(throws: ProviderError.self) {
-                _ = try await GCSObjects(provider).put(connection, name: "x", body: ByteBuffer(string: "x"), contentType: nil, metadata: [:])
+                _ = try await GCSObjects(provider).put(connection, name: "x", body: ByteBuffer(string: "x"))
             }
             await #expect(throws: ProviderError.self) {
                 _ = try await GCSObjects(provider).list(connection, prefix: "", delimiter: nil, pageToken: nil, maxResults: 1)

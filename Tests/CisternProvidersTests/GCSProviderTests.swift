@@ -118,7 +118,7 @@ struct GCSProviderTests {
         let claims = try await keys.verify(assertion, as: ServiceAccountClaims.self)
         #expect(claims.iss.value == connection.key)
         #expect(claims.aud.value == ["https://oauth2.example/token"])
-        #expect(claims.scope == "https://www.googleapis.com/auth/devstorage.read_only")
+        #expect(claims.scope == "https://www.googleapis.com/auth/devstorage.read_write")
         #expect(Int(claims.exp.value.timeIntervalSince(claims.iat.value)) == 3600)
         let header = try #require(Data(base64Encoded: String(assertion.split(separator: ".")[0]) + "=="))
         #expect(String(decoding: header, as: UTF8.self).contains(#""alg":"RS256""#))

@@ -13,21 +13,23 @@ import NIOCore
 /// refused) has a repair row committed before the answer leaves. Reads go to the master and fail
 /// over to a mirror when the master cannot be reached, answers 5xx or times out before its head.
 extension GatewayHandler {
-    /// Runs `write` on every route at once and returns each outcome in order. A mirror's share is
-    /// bounded by `mirrorTimeout`, after which a stalled mirror is cut loose; any other member's
-    /// by `upstreamDeadline`.
+    /// Runs `write` on every route's store at once (as `operation`) and returns each outcome in
+    /// order. A mirror's share is bounded by `mirrorTimeout`, after which a stalled mirror is cut
+    /// loose; any other member's by `upstreamDeadline`.
     func each<T: Sendable>(
-        _ routes: [MemberRoute], _ write: @escaping @Sendable (MemberRoute, TimeAmount) async throws -> T
+        _ routes: [MemberRoute], _ operation: String, _ write: @escaping @Sendable (any ObjectStore, MemberRoute) async throws -> T
     ) async -> [Result<T, any Error>] {
-        if routes.count == 1 {
-            do { return [.success(try await write(routes[0], self.timeout(for: routes[0])))] } catch { return [.failure(error)] }
+        let run: @Sendable (MemberRoute) async -> Result<T, any Error> = { route in
+            do {
+                return .success(try await self.member(route, operation, timeout: self.timeout(for: route)) { try await write($0, route) })
+            } catch {
+                return .failure(error)
+            }
         }
+        if routes.count == 1 { return [await run(routes[0])] }
         return await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
             for (index, route) in routes.enumerated() {
-                let timeout = self.timeout(for: route)
-                group.addTask {
-                    do { return (index, .success(try await write(route, timeout))) } catch { return (index, .failure(error)) }
-                }
+                group.addTask { (index, await run(route)) }
             }
             var results = [Result<T, any Error>?](repeating: nil, count: routes.count)
             for await (index, result) in group { results[index] = result }
@@ -40,10 +42,10 @@ extension GatewayHandler {
     /// A write on every member of `targets`, settled: the primary's outcome is the answer, and
     /// the mirrors left uneven by it get repairs of `keys` committed first.
     func fanOut<T: Sendable>(
-        _ call: Call, _ targets: Targets, repair keys: [String], as operation: ReplicationOperation,
-        _ write: @escaping @Sendable (MemberRoute, TimeAmount) async throws -> T
+        _ call: Call, _ targets: Targets, _ name: String, repair keys: [String], as operation: ReplicationOperation,
+        _ write: @escaping @Sendable (any ObjectStore, MemberRoute) async throws -> T
     ) async throws -> T {
-        let results = await self.each(targets.all, write)
+        let results = await self.each(targets.all, name, write)
         let mirrors = zip(targets.mirrors, results.dropFirst()).map { ($0, $1.isSuccess) }
         return try await self.settle(call, primary: results[0], mirrors: mirrors, repair: keys, as: operation)
     }

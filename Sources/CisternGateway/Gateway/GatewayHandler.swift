@@ -16,7 +16,7 @@ import NIOHTTP1
 /// with the member's own credentials, streaming bodies both ways.
 struct GatewayHandler: Sendable {
     let credentials: CredentialCache
-    let s3: S3Provider
+    let stores: ObjectStores
     let replication: any ReplicationStore
     /// Where each request's traffic is counted.
     let traffic: TrafficMeter
@@ -29,8 +29,6 @@ struct GatewayHandler: Sendable {
     /// The most a mirror's share of a write (one buffered body or part) may take before the
     /// mirror is cut loose and left to the repairer.
     var mirrorTimeout = TimeAmount.seconds(60)
-    /// The largest listing or error document read from a provider.
-    static let maximumDocument = 16 * 1024 * 1024
 
     /// A request whose signature and access are verified.
     struct Call: Sendable {
@@ -131,9 +129,6 @@ struct GatewayHandler: Sendable {
         guard let name = call.bucket, let targets = call.targets else {
             throw S3Error("NoSuchBucket", "The specified bucket does not exist", status: 404)
         }
-        if let other = targets.all.first(where: { $0.bucket.storageType != .s3 }) {
-            throw S3Error("NotImplemented", "Members at \(other.bucket.storageType.rawValue) are not served by this gateway yet.", status: 501)
-        }
         let route = targets.primary
         switch call.operation {
         case .headBucket:
@@ -169,9 +164,9 @@ struct GatewayHandler: Sendable {
         case .putObject:
             return try await self.write(call, targets: targets, body: body)
         case .deleteObject:
-            let key = call.key
-            try await self.fanOut(call, targets, repair: [key ?? ""], as: .delete) { route, timeout in
-                try await Self.requireSuccess(try await self.upstream("DELETE", route, key: key, headers: [], timeout: timeout))
+            let key = call.key ?? ""
+            try await self.fanOut(call, targets, "DeleteObject", repair: [key], as: .delete) { store, route in
+                try await store.delete(route.member.providerKey(key))
             }
             return GatewayResponse(status: .noContent)
         case .deleteObjects:
@@ -222,17 +217,13 @@ struct GatewayHandler: Sendable {
         -> GatewayResponse
     {
         let listing = try Listing(kind, member: route.member, bucketName: name, query: query)
-        let upstream = try await self.upstream("GET", route, key: nil, query: listing.upstreamQuery, headers: [])
-        try await Self.requireSuccess(upstream)
-        let document = try await upstream.body.collect(upTo: Self.maximumDocument)
-        guard let root = XMLNode.parse(Array(buffer: document)) else {
-            throw S3Error("InternalError", "The provider's listing could not be read", status: 500)
-        }
-        return .xml(try listing.render(root))
+        let page = listing.maxKeys == 0 ? ListPage() : try await self.member(route, "LIST") { try await $0.list(listing.request) }
+        return .xml(listing.render(page))
     }
 
-    /// Request headers a read passes on, and the query parameters that override answer headers.
-    static let readHeaders = ["range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since"]
+    /// Request headers a read passes on as conditions.
+    static let readConditions = ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"]
+    /// Query parameters that override answer headers (`response-content-type`...).
     static let responseOverrides = [
         "response-cache-control", "response-content-disposition", "response-content-encoding", "response-content-language",
         "response-content-type", "response-expires",
@@ -247,21 +238,23 @@ struct GatewayHandler: Sendable {
     /// GetObject and HeadObject, from the first member that can serve them. On a MIRROR
     /// repository the answer says whether every mirror holds the object (`x-amz-replication-status`).
     private func read(_ call: Call, targets: Targets) async throws -> GatewayResponse {
-        let headers = Self.readHeaders.compactMap { name in call.request.header(name).map { (name, $0) } }
-        let query = call.query.filter { Self.responseOverrides.contains($0.name) }.map { ($0.name, $0.value) }
-        let method = call.operation == .headObject ? "HEAD" : "GET"
+        let request = ReadRequest(
+            head: call.operation == .headObject, range: call.request.header("range"),
+            conditions: Self.readConditions.compactMap { name in call.request.header(name).map { (name, $0) } },
+            checksums: call.request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED"
+        )
+        let key = call.key ?? ""
         var response = try await self.failingOver(targets) { route in
-            let upstream = try await self.upstream(method, route, key: call.key, query: query, headers: headers)
-            guard (200..<300).contains(upstream.status.code) || upstream.status == .notModified else {
-                try await Self.requireSuccess(upstream, head: method == "HEAD")
-                preconditionFailure("requireSuccess throws for every failure")
-            }
-            var response = GatewayResponse(status: HTTPResponse.Status(code: Int(upstream.status.code)))
-            Self.pass(upstream.headers, into: &response) { Self.passedHeaders.contains($0) || $0.hasPrefix("x-amz-meta-") }
-            response.body = method == "HEAD" ? .empty : .upstream(upstream.body)
+            let read = try await self.member(route, request.head ? "HEAD" : "GET") { try await $0.read(route.member.providerKey(key), request) }
+            var response = GatewayResponse(status: HTTPResponse.Status(code: read.status))
+            Self.pass(read.headers, into: &response) { Self.passedHeaders.contains($0) || $0.hasPrefix(ObjectAttributes.metadataPrefix) }
+            if let body = read.body { response.body = .upstream(body) }
             return response
         }
-        if !targets.mirrors.isEmpty, let key = call.key {
+        for (name, value) in call.query where Self.responseOverrides.contains(name) {
+            if let field = HTTPField.Name(String(name.dropFirst("response-".count))) { response.headers[field] = value }
+        }
+        if !targets.mirrors.isEmpty {
             // A status that cannot be read leaves the header out rather than failing the read.
             if let state = try? await self.replication.state(repositoryId: call.credential.repository.id, key: key) {
                 response.headers[.amzReplicationStatus] = state.rawValue
@@ -270,12 +263,32 @@ struct GatewayHandler: Sendable {
         return response
     }
 
-    /// Request headers a write passes on.
-    static let writeHeaders = [
-        "cache-control", "content-disposition", "content-language", "content-type", "expires", "content-md5", "if-match", "if-none-match",
-        "x-amz-storage-class", "x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme", "x-amz-checksum-sha1",
-        "x-amz-checksum-sha256",
-    ]
+    /// The stored headers a new object takes from the request: its type, the other standard
+    /// headers, the storage class and user metadata. `aws-chunked` is how the body travelled
+    /// here, not how it is stored.
+    static func attributes(_ request: ReceivedRequest) -> [(String, String)] {
+        var attributes: [(String, String)] = []
+        for name in ObjectAttributes.standard + ["x-amz-storage-class"] {
+            guard var value = request.header(name) else { continue }
+            if name == "content-encoding" {
+                value = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0 != "aws-chunked" && !$0.isEmpty }
+                    .joined(separator: ",")
+                if value.isEmpty { continue }
+            }
+            attributes.append((name, value))
+        }
+        return attributes + request.headers.filter { $0.name.hasPrefix(ObjectAttributes.metadataPrefix) }.map { ($0.name, $0.value) }
+    }
+
+    /// The checksums a request carries over its body (verified by `CheckedBody`).
+    static func checksums(_ request: ReceivedRequest) -> [(String, String)] {
+        ChecksumAlgorithm.allCases.compactMap { algorithm in request.header(algorithm.headerName).map { (algorithm.headerName, $0) } }
+    }
+
+    /// A write's conditions (`If-Match`, `If-None-Match`), the master's to evaluate.
+    static func writeConditions(_ request: ReceivedRequest) -> [(String, String)] {
+        ["if-match", "if-none-match"].compactMap { name in request.header(name).map { (name, $0) } }
+    }
 
     /// Bodies up to this size are stored with one PUT, once checked; larger ones go up in parts
     /// of at least this size and become an object only once the whole body has passed its checks.
@@ -288,10 +301,21 @@ struct GatewayHandler: Sendable {
     private func write(_ call: Call, targets: Targets, body: RequestBody) async throws -> GatewayResponse {
         let checks = try BodyChecks(call.request, signature: call.signature)
         var pieces = CheckedBody(source: body, checks: checks).makeAsyncIterator()
+        let key = call.key ?? ""
         let stored = try await self.storeObject(
-            call.key ?? "", headers: self.objectHeaders(call.request), length: checks.length, pieces: &pieces, on: targets
-        ) { primary, mirrors in try await self.settle(call, primary: primary, mirrors: mirrors, repair: [call.key ?? ""], as: .put) }
-        return try await Self.stored(stored)
+            key,
+            NewObject(
+                attributes: Self.attributes(call.request), conditions: Self.writeConditions(call.request), checksums: Self.checksums(call.request)),
+            length: checks.length, pieces: &pieces, on: targets
+        ) { primary, mirrors in try await self.settle(call, primary: primary, mirrors: mirrors, repair: [key], as: .put) }
+        return Self.stored(stored)
+    }
+
+    /// What a new object is stored with besides its body.
+    struct NewObject: Sendable {
+        var attributes: [(String, String)]
+        var conditions: [(String, String)] = []
+        var checksums: [(String, String)] = []
     }
 
     /// Writes one object of `length` bytes from `pieces` to every member of `targets`, reading
@@ -300,72 +324,34 @@ struct GatewayHandler: Sendable {
     /// once, completed only after the last check. `settle` decides the outcome from the
     /// primary's result and which mirrors took the write.
     func storeObject(
-        _ key: String, headers: [(String, String)], length: Int, pieces: inout some BodyPieces, on targets: Targets,
-        _ settled: (Result<HTTPClientResponse, any Error>, [(route: MemberRoute, succeeded: Bool)]) async throws -> HTTPClientResponse
-    ) async throws -> HTTPClientResponse {
+        _ key: String, _ object: NewObject, length: Int, pieces: inout some BodyPieces, on targets: Targets,
+        _ settled: (Result<StoredObject, any Error>, [(route: MemberRoute, succeeded: Bool)]) async throws -> StoredObject
+    ) async throws -> StoredObject {
         if length <= Self.partSize {
-            let conditional = headers.contains { $0.0 == "if-match" || $0.0 == "if-none-match" }
-            guard conditional, !targets.mirrors.isEmpty else {
-                let results = try await self.sendWhole("PUT", targets.all, key: key, headers: headers, length: length, pieces: &pieces)
+            let whole = Payload.whole(try await Self.collectRest(length, from: &pieces), checksums: object.checksums)
+            let put: @Sendable (any ObjectStore, MemberRoute, [(String, String)]) async throws -> StoredObject = { store, route, conditions in
+                try await store.put(route.member.providerKey(key), whole, attributes: object.attributes, conditions: conditions)
+            }
+            guard !object.conditions.isEmpty, !targets.mirrors.isEmpty else {
+                let results = await self.each(targets.all, "PUT") { store, route in try await put(store, route, object.conditions) }
                 return try await settled(results[0], zip(targets.mirrors, results.dropFirst()).map { ($0, $1.isSuccess) })
             }
             // A conditional write is the master's to decide: it goes there first, and to the
             // mirrors (without the condition) only once the master took it.
-            let whole = try await Self.collectRest(length, from: &pieces)
-            let primary = await self.send("PUT", whole, to: [targets.primary], key: key, headers: headers)[0]
+            let primary = await self.each([targets.primary], "PUT") { store, route in try await put(store, route, object.conditions) }[0]
             guard primary.isSuccess else { return try await settled(primary, []) }
-            let unconditional = headers.filter { $0.0 != "if-match" && $0.0 != "if-none-match" }
-            let mirrors = await self.send("PUT", whole, to: targets.mirrors, key: key, headers: unconditional)
+            let mirrors = await self.each(targets.mirrors, "PUT") { store, route in try await put(store, route, []) }
             return try await settled(primary, zip(targets.mirrors, mirrors).map { ($0, $1.isSuccess) })
         }
-        var headers = headers
-        headers.removeAll { $0.0 == "content-md5" || $0.0.hasPrefix("x-amz-checksum-") }
-        return try await self.writeInParts(key, targets: targets, headers: headers, length: length, pieces: &pieces, settled)
-    }
-
-    /// Reads the rest of a checked body (`length` bytes) and sends it to each member (`send`).
-    func sendWhole(
-        _ method: String, _ routes: [MemberRoute], key: String?, query: @escaping @Sendable (MemberRoute) -> [(String, String)] = { _ in [] },
-        headers: [(String, String)], length: Int, pieces: inout some BodyPieces
-    ) async throws -> [Result<HTTPClientResponse, any Error>] {
-        let whole = try await Self.collectRest(length, from: &pieces)
-        return await self.send(method, whole, to: routes, key: key, query: query, headers: headers)
-    }
-
-    /// Sends a body read whole to each member in one request carrying its Content-MD5, so the
-    /// provider checks the transfer too.
-    func send(
-        _ method: String, _ whole: ByteBuffer, to routes: [MemberRoute], key: String?,
-        query: @escaping @Sendable (MemberRoute) -> [(String, String)] = { _ in [] }, headers: [(String, String)]
-    ) async -> [Result<HTTPClientResponse, any Error>] {
-        let headers = headers.filter { $0.0 != "content-md5" } + [("content-md5", Self.md5(whole))]
-        return await self.each(routes) { route, timeout in
-            let upstream = try await self.upstream(
-                method, route, key: key, query: query(route), headers: headers, body: .bytes(whole), timeout: timeout)
-            try await Self.requireSuccess(upstream)
-            return upstream
-        }
+        return try await self.writeInParts(key, targets: targets, attributes: object.attributes, length: length, pieces: &pieces, settled)
     }
 
     /// The answer to a write the provider took (PutObject, UploadPart): its ETag and checksums.
-    static func stored(_ upstream: HTTPClientResponse) async throws -> GatewayResponse {
-        try await Self.requireSuccess(upstream)
+    static func stored(_ stored: StoredObject) -> GatewayResponse {
         var response = GatewayResponse(status: .ok)
-        Self.pass(upstream.headers, into: &response) { $0 == "etag" || $0.hasPrefix("x-amz-checksum-") }
+        response.headers[.eTag] = stored.etag
+        Self.pass(stored.checksums, into: &response) { $0.hasPrefix("x-amz-checksum-") }
         return response
-    }
-
-    /// The headers of a new object that go to the provider: its type, metadata and stored
-    /// headers, the checksums to store with it, and any conditions.
-    func objectHeaders(_ request: ReceivedRequest) -> [(String, String)] {
-        var headers = Self.writeHeaders.compactMap { name in request.header(name).map { (name, $0) } }
-        headers += request.headers.filter { $0.name.hasPrefix("x-amz-meta-") }.map { ($0.name, $0.value) }
-        // aws-chunked is how the body travelled here, not how it is stored.
-        if let encoding = request.header("content-encoding") {
-            let kept = encoding.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0 != "aws-chunked" && !$0.isEmpty }
-            if !kept.isEmpty { headers.append(("content-encoding", kept.joined(separator: ","))) }
-        }
-        return headers
     }
 
     /// A large object as one multipart upload per member, each part read once and sent to every
@@ -373,38 +359,32 @@ struct GatewayHandler: Sendable {
     /// aborted); the primary's failure ends it for all. Nothing becomes an object before the
     /// whole body has passed its checks.
     private func writeInParts(
-        _ key: String, targets: Targets, headers: [(String, String)], length: Int, pieces: inout some BodyPieces,
-        _ settled: (Result<HTTPClientResponse, any Error>, [(route: MemberRoute, succeeded: Bool)]) async throws -> HTTPClientResponse
-    ) async throws -> HTTPClientResponse {
-        let started = await self.each(targets.all) { route, timeout in
-            let answer = try await Self.document(
-                try await self.upstream("POST", route, key: key, query: [("uploads", "")], headers: headers, timeout: timeout)
-            )
-            guard let uploadId = answer.value("UploadId"), !uploadId.isEmpty else {
-                throw S3Error("ServiceUnavailable", "The bucket's provider did not start the upload. Please try again.", status: 503)
-            }
-            return uploadId
+        _ key: String, targets: Targets, attributes: [(String, String)], length: Int, pieces: inout some BodyPieces,
+        _ settled: (Result<StoredObject, any Error>, [(route: MemberRoute, succeeded: Bool)]) async throws -> StoredObject
+    ) async throws -> StoredObject {
+        let started = await self.each(targets.all, "CreateMultipartUpload") { store, route in
+            try await store.createUpload(route.member.providerKey(key), attributes: attributes)
         }
         /// The members still in the write, the primary first, with their upload ids and part ETags.
         var uploads: [(route: MemberRoute, id: String, etags: [String])] = []
         for (route, result) in zip(targets.all, started) { if case .success(let id) = result { uploads.append((route, id, [])) } }
         var left: [MemberRoute] = targets.mirrors.filter { mirror in !uploads.contains { $0.route.bucket.id == mirror.bucket.id } }
         /// Drops the members whose step failed (aborting their uploads); throws if the primary's did.
-        func keep(_ results: [Result<String, any Error>]) async throws {
+        func keep(_ results: [Result<StoredObject, any Error>]) async throws {
             if case .failure(let error) = results[0] { throw error }
             var kept = [uploads[0]]
             for (upload, result) in zip(uploads, results).dropFirst() {
                 switch result {
-                case .success(let etag):
+                case .success(let stored):
                     var upload = upload
-                    upload.etags.append(etag)
+                    upload.etags.append(stored.etag)
                     kept.append(upload)
                 case .failure:
                     left.append(upload.route)
                     await self.abandon(key, upload.id, on: upload.route)
                 }
             }
-            kept[0].etags.append(try results[0].get())
+            kept[0].etags.append(try results[0].get().etag)
             uploads = kept
         }
         if case .failure(let error) = started[0] {
@@ -417,23 +397,16 @@ struct GatewayHandler: Sendable {
             var sent = 0
             while sent < length {
                 let count = min(partSize, length - sent)
-                let part =
+                let part = Payload.whole(
                     sent + count == length
-                    ? try await Self.collectRest(count, from: &pieces) : try await Self.collect(upTo: count, from: &pieces)
-                sent += part.readableBytes
-                let number = String(uploads[0].etags.count + 1)
+                        ? try await Self.collectRest(count, from: &pieces) : try await Self.collect(upTo: count, from: &pieces)
+                )
+                sent += part.length
+                let number = uploads[0].etags.count + 1
                 let ids = Dictionary(uniqueKeysWithValues: uploads.map { ($0.route.bucket.id, $0.id) })
                 try await keep(
-                    await self.each(uploads.map(\.route)) { route, timeout in
-                        let uploaded = try await self.upstream(
-                            "PUT", route, key: key, query: [("partNumber", number), ("uploadId", ids[route.bucket.id]!)],
-                            headers: [("content-md5", Self.md5(part))], body: .bytes(part), timeout: timeout
-                        )
-                        try await Self.requireSuccess(uploaded)
-                        guard let etag = uploaded.headers.first(name: "etag") else {
-                            throw S3Error("ServiceUnavailable", "The bucket's provider did not confirm a part. Please try again.", status: 503)
-                        }
-                        return etag
+                    await self.each(uploads.map(\.route), "UploadPart") { store, route in
+                        try await store.uploadPart(route.member.providerKey(key), uploadId: ids[route.bucket.id]!, number: number, part)
                     }
                 )
             }
@@ -442,9 +415,10 @@ struct GatewayHandler: Sendable {
             throw error
         }
         let live = uploads
-        let completed = await self.each(live.map(\.route)) { route, timeout in
+        let completed = await self.each(live.map(\.route), "CompleteMultipartUpload") { store, route in
             let upload = live.first { $0.route.bucket.id == route.bucket.id }!
-            return try await self.complete(key, route: route, uploadId: upload.id, etags: upload.etags, timeout: timeout)
+            let parts = upload.etags.enumerated().map { (number: $0.offset + 1, etag: $0.element) }
+            return StoredObject(etag: try await store.completeUpload(route.member.providerKey(key), uploadId: upload.id, parts: parts))
         }
         for (upload, result) in zip(live, completed) where !result.isSuccess {
             await self.abandon(key, upload.id, on: upload.route)
@@ -456,36 +430,8 @@ struct GatewayHandler: Sendable {
 
     /// Aborts a member's multipart upload that will not be completed; a failure leaves it to the
     /// provider's own clean-up, which nothing here can do better.
-    func abandon(_ key: String?, _ uploadId: String, on route: MemberRoute) async {
-        _ = try? await self.upstream("DELETE", route, key: key, query: [("uploadId", uploadId)], headers: [])
-    }
-
-    /// Completes a member's multipart upload from its part ETags, in order (numbered from 1 unless `numbers` says).
-    func complete(
-        _ key: String, route: MemberRoute, uploadId: String, numbers: [Int]? = nil, etags: [String], timeout: TimeAmount
-    ) async throws -> HTTPClientResponse {
-        var document = XMLWriter()
-        document.open("CompleteMultipartUpload", namespace: true)
-        for (index, etag) in etags.enumerated() {
-            document.open("Part")
-            document.element("PartNumber", String(numbers?[index] ?? index + 1))
-            document.element("ETag", etag)
-            document.close("Part")
-        }
-        document.close("CompleteMultipartUpload")
-        let completed = try await self.upstream(
-            "POST", route, key: key, query: [("uploadId", uploadId)], headers: [], body: .bytes(ByteBuffer(string: document.text)),
-            timeout: timeout
-        )
-        try await Self.requireSuccess(completed)
-        // S3 may report a failed completion inside a 200.
-        let result = XMLNode.parse(Array(buffer: try await completed.body.collect(upTo: Self.maximumDocument)))
-        if let result, result.name == "Error" {
-            throw S3Error("ServiceUnavailable", "The bucket's provider could not complete the upload. Please try again.", status: 503)
-        }
-        var headers = completed.headers
-        if let etag = result?.value("ETag") { headers.replaceOrAdd(name: "etag", value: etag) }
-        return HTTPClientResponse(status: completed.status, headers: headers)
+    func abandon(_ key: String, _ uploadId: String, on route: MemberRoute) async {
+        _ = try? await self.member(route, "AbortMultipartUpload") { try await $0.abortUpload(route.member.providerKey(key), uploadId: uploadId) }
     }
 
     /// The next `count` bytes of the body, as one buffer; a body that ends before is incomplete.
@@ -512,59 +458,31 @@ struct GatewayHandler: Sendable {
         return rest
     }
 
-    static func md5(_ buffer: ByteBuffer) -> String {
-        var md5 = Checksummer(.md5)
-        buffer.withUnsafeReadableBytes { md5.update($0) }
-        return md5.base64()
-    }
+    // MARK: The members
 
-    // MARK: The provider
-
-    func upstream(
-        _ method: String, _ route: MemberRoute, key: String?, query: [(String, String)] = [], headers: [(String, String)],
-        body: HTTPClientRequest.Body? = nil, timeout: TimeAmount? = nil
-    ) async throws -> HTTPClientResponse {
+    /// Runs `operation` on `route`'s store (each request bounded by `timeout`, by default the
+    /// upstream deadline), timed per provider and operation. A provider that cannot be reached
+    /// is `ServiceUnavailable`.
+    func member<T>(
+        _ route: MemberRoute, _ operation: String, timeout: TimeAmount? = nil, _ body: (any ObjectStore) async throws -> T
+    ) async throws -> T {
+        let store = try self.stores.store(for: route.connection, timeout: timeout ?? self.upstreamDeadline)
         let started = ContinuousClock.now
         defer {
             self.telemetry.timer(
-                "cistern_provider_request_duration_seconds", [("provider", route.bucket.storageType.rawValue), ("operation", method)]
+                "cistern_provider_request_duration_seconds", [("provider", route.bucket.storageType.rawValue), ("operation", operation)]
             )
             .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         }
         do {
-            return try await self.s3.stream(
-                method, route.connection, key: key.map(route.member.providerKey), query: query, headers: headers, body: body,
-                timeout: timeout ?? self.upstreamDeadline
-            )
+            return try await body(store)
         } catch let error as S3Error {
             throw error
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             self.logger.info("provider unreachable", metadata: ["bucket": "\(route.bucket.id.canonical)", "error": "\(error)"])
             throw S3Error("ServiceUnavailable", "The bucket's provider did not answer. Please try again.", status: 503)
-        }
-    }
-
-    /// Throws the S3 error a provider's failed answer stands for: its own code when it concerns
-    /// the object, `ServiceUnavailable` when the provider itself failed.
-    static func requireSuccess(_ upstream: HTTPClientResponse, head: Bool = false) async throws {
-        let status = Int(upstream.status.code)
-        guard status >= 300 else { return }
-        let document = head ? ByteBuffer() : (try? await upstream.body.collect(upTo: Self.maximumDocument)) ?? ByteBuffer()
-        let root = XMLNode.parse(Array(buffer: document))
-        if status >= 500 {
-            throw S3Error(
-                "ServiceUnavailable", "The bucket's provider failed (\(root?.value("Code") ?? "HTTP \(status)")). Please try again.", status: 503)
-        }
-        if let code = root?.value("Code"), !code.isEmpty {
-            throw S3Error(code, root?.value("Message") ?? code, status: status)
-        }
-        switch status {
-        case 304: throw S3Error("NotModified", "Not Modified", status: 304)
-        case 403: throw S3Error.accessDenied("The bucket's provider refused the request")
-        case 404: throw S3Error("NoSuchKey", "The specified key does not exist.", status: 404)
-        case 412: throw S3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", status: 412)
-        case 416: throw S3Error("InvalidRange", "The requested range is not satisfiable", status: 416)
-        default: throw S3Error("InvalidRequest", "The bucket's provider refused the request (HTTP \(status))", status: status)
         }
     }
 

@@ -29,7 +29,8 @@ public enum GatewayServer {
         let meter = TrafficMeter()
         let handler = GatewayHandler(
             credentials: CredentialCache(repositories: repositories, buckets: buckets, sealer: runtime.sealer, changes: runtime.database.changes),
-            s3: S3Provider(http: runtime.http), replication: replication, traffic: meter, telemetry: runtime.telemetry,
+            stores: ObjectStores(http: runtime.http, gcsTokenURL: configuration.gcsTokenURL), replication: replication, traffic: meter,
+            telemetry: runtime.telemetry,
             timeSource: runtime.timeSource, logger: runtime.logger, mirrorTimeout: .seconds(Int64(configuration.mirrorTimeout))
         )
         let recorder = TrafficRecorder(

@@ -18,11 +18,10 @@ struct Listing {
     let bucketName: String
     let prefix: String
     let delimiter: String?
-    let maxKeys: String?
+    let maxKeys: Int
     /// Version 1's `marker`, version 2's `start-after`, the versions' `key-marker`.
     let startAfter: String?
     let continuationToken: String?
-    let fetchOwner: String?
     let urlEncoded: Bool
 
     init(_ kind: Kind, member: RepositoryMember, bucketName: String, query: [(name: String, value: String)]) throws(S3Error) {
@@ -32,10 +31,10 @@ struct Listing {
         self.bucketName = bucketName
         self.prefix = value("prefix") ?? ""
         self.delimiter = value("delimiter").flatMap { $0.isEmpty ? nil : $0 }
-        self.maxKeys = value("max-keys")
-        if let maxKeys = self.maxKeys, Int(maxKeys).map({ $0 < 0 }) ?? true {
+        guard let maxKeys = Int(value("max-keys") ?? "1000"), maxKeys >= 0 else {
             throw S3Error("InvalidArgument", "Provided max-keys not an integer or within integer range", status: 400)
         }
+        self.maxKeys = min(maxKeys, 1000)
         let marker =
             switch kind {
             case .version1: "marker"
@@ -45,8 +44,7 @@ struct Listing {
         self.startAfter = value(marker).flatMap { $0.isEmpty ? nil : $0 }
         try S3Error.requireNoDotSegments(self.prefix, in: "Prefixes")
         if let startAfter = self.startAfter { try S3Error.requireNoDotSegments(startAfter, in: "Markers") }
-        self.continuationToken = kind == .version2 ? value("continuation-token") : nil
-        self.fetchOwner = kind == .version2 ? value("fetch-owner") : nil
+        self.continuationToken = kind == .version2 ? value("continuation-token").flatMap { $0.isEmpty ? nil : $0 } : nil
         switch value("encoding-type") {
         case nil: self.urlEncoded = false
         case "url": self.urlEncoded = true
@@ -54,32 +52,30 @@ struct Listing {
         }
     }
 
-    /// The provider's query: the same listing, inside the folder (the versions view lists with version 1).
-    var upstreamQuery: [(String, String)] {
-        var query: [(String, String)] = []
-        if self.kind == .version2 { query.append(("list-type", "2")) }
-        query.append(("prefix", self.member.providerKey(self.prefix)))
-        if let delimiter { query.append(("delimiter", delimiter)) }
-        if let maxKeys { query.append(("max-keys", maxKeys)) }
-        if let startAfter { query.append((self.kind == .version2 ? "start-after" : "marker", self.member.providerKey(startAfter))) }
-        if let continuationToken { query.append(("continuation-token", continuationToken)) }
-        if let fetchOwner { query.append(("fetch-owner", fetchOwner)) }
-        return query
+    /// The member's listing: the same, inside the folder.
+    var request: ListRequest {
+        ListRequest(
+            prefix: self.member.providerKey(self.prefix), delimiter: self.delimiter, maxKeys: self.maxKeys,
+            startAfter: self.startAfter.map(self.member.providerKey), token: self.continuationToken
+        )
     }
 
-    /// The answer to the client, from the provider's `ListBucketResult`.
-    func render(_ upstream: XMLNode) throws(S3Error) -> XMLWriter {
-        guard upstream.name == "ListBucketResult" else { throw S3Error("InternalError", "The provider's listing could not be read", status: 500) }
+    /// The answer to the client, from the member's page.
+    func render(_ page: ListPage) -> XMLWriter {
         let root = self.kind == .versions ? "ListVersionsResult" : "ListBucketResult"
         let entry = self.kind == .versions ? "Version" : "Contents"
         // The keys of the answer, inside the folder. One outside it cannot be asked for; should a
         // provider send one, it is left out, and so is the folder's own directory marker, which
-        // some providers list: it is no object of the repository.
-        let objects = upstream.children("Contents").compactMap { contents -> (key: String, node: XMLNode)? in
-            guard let key = contents.value("Key").flatMap(self.member.repositoryKey), !key.isEmpty else { return nil }
-            return (key, contents)
+        // some providers list: it is no object of the repository. A version 1 marker may name a
+        // common prefix of the page before, which the provider lists again: it is left out too.
+        let objects = page.objects.compactMap { object -> (key: String, object: ObjectSummary)? in
+            guard let key = self.member.repositoryKey(object.key), !key.isEmpty else { return nil }
+            return (key, object)
         }
-        let truncated = upstream.value("IsTruncated") ?? "false"
+        let prefixes = page.prefixes.compactMap(self.member.repositoryKey).filter { $0 != self.startAfter || self.continuationToken != nil }
+        let truncated = page.nextToken != nil
+        // Where a version 1 listing goes on: the last key or prefix of the page.
+        let next = [objects.last?.key, prefixes.last].compactMap { $0 }.max()
         var writer = XMLWriter()
         writer.open(root, namespace: true)
         writer.element("Name", self.bucketName)
@@ -87,40 +83,38 @@ struct Listing {
         switch self.kind {
         case .version2:
             writer.element("ContinuationToken", self.continuationToken)
-            writer.element("NextContinuationToken", upstream.value("NextContinuationToken"))
+            writer.element("NextContinuationToken", page.nextToken)
             writer.element("StartAfter", self.startAfter.map(self.encoded))
-            writer.element("KeyCount", upstream.value("KeyCount"))
+            writer.element("KeyCount", String(objects.count + prefixes.count))
         case .version1:
             writer.element("Marker", self.encoded(self.startAfter ?? ""))
-            if let next = upstream.value("NextMarker"), let inside = self.member.repositoryKey(next) {
-                writer.element("NextMarker", self.encoded(inside))
-            }
+            if truncated, let next { writer.element("NextMarker", self.encoded(next)) }
         case .versions:
             writer.element("KeyMarker", self.encoded(self.startAfter ?? ""))
             writer.element("VersionIdMarker", "")
-            // Version 1 names its next marker only with a delimiter; otherwise it is the last key.
-            let next = upstream.value("NextMarker").flatMap(self.member.repositoryKey) ?? objects.last?.key
-            if truncated == "true", let next {
+            if truncated, let next {
                 writer.element("NextKeyMarker", self.encoded(next))
                 writer.element("NextVersionIdMarker", "null")
             }
         }
-        writer.element("MaxKeys", upstream.value("MaxKeys"))
+        writer.element("MaxKeys", String(self.maxKeys))
         writer.element("Delimiter", self.delimiter.map(self.encoded))
-        writer.element("IsTruncated", truncated)
+        writer.element("IsTruncated", truncated ? "true" : "false")
         if self.urlEncoded { writer.element("EncodingType", "url") }
-        for (key, contents) in objects {
+        for (key, object) in objects {
             writer.open(entry)
             writer.element("Key", self.encoded(key))
             if self.kind == .versions {
                 writer.element("VersionId", "null")
                 writer.element("IsLatest", "true")
             }
-            for child in contents.children where child.name != "Key" { XMLWriter.copy(child, into: &writer) }
+            writer.element("LastModified", object.lastModified.map(GatewayHandler.iso8601))
+            writer.element("ETag", object.etag)
+            writer.element("Size", String(object.size))
+            writer.element("StorageClass", object.storageClass ?? "STANDARD")
             writer.close(entry)
         }
-        for common in upstream.children("CommonPrefixes") {
-            guard let prefix = common.value("Prefix").flatMap(self.member.repositoryKey) else { continue }
+        for prefix in prefixes {
             writer.open("CommonPrefixes")
             writer.element("Prefix", self.encoded(prefix))
             writer.close("CommonPrefixes")

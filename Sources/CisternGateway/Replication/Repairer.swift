@@ -84,41 +84,32 @@ struct Repairer: Service {
     }
 
     /// Makes `mirror` hold what `master` holds for `key`.
-    func level(_ key: String, master: MemberRoute, mirror: MemberRoute) async throws {
-        let head = try await self.handler.upstream("HEAD", master, key: key, headers: [])
-        if head.status == .notFound {
-            try await GatewayHandler.requireSuccess(try await self.handler.upstream("DELETE", mirror, key: key, headers: []))
+    func level(_ repositoryKey: String, master: MemberRoute, mirror: MemberRoute) async throws {
+        let handler = self.handler
+        // A MIRROR's members have no folder; the keys are mapped all the same.
+        let key = master.member.providerKey(repositoryKey)
+        let mirrorKey = mirror.member.providerKey(repositoryKey)
+        let head: ObjectRead
+        do {
+            head = try await handler.member(master, "HEAD") { try await $0.read(key, ReadRequest(head: true)) }
+        } catch let error as S3Error where error.status == 404 {
+            try await handler.member(mirror, "DELETE") { try await $0.delete(mirrorKey) }
             return
         }
-        try await GatewayHandler.requireSuccess(head, head: true)
-        let etag = head.headers.first(name: "etag")
-        let existing = try await self.handler.upstream("HEAD", mirror, key: key, headers: [])
-        if existing.status == .ok, etag != nil, existing.headers.first(name: "etag") == etag,
-            existing.headers.first(name: "content-length") == head.headers.first(name: "content-length")
-        {
-            return
-        }
+        let existing = try? await handler.member(mirror, "HEAD") { try await $0.read(mirrorKey, ReadRequest(head: true)) }
+        if let etag = head.etag, let existing, existing.etag == etag, existing.length == head.length { return }
         // Read the version the HEAD saw; a master that changed since is caught by If-Match.
-        let source = try await self.handler.upstream("GET", master, key: key, headers: etag.map { [("if-match", $0)] } ?? [])
-        try await GatewayHandler.requireSuccess(source)
-        guard let length = source.headers.first(name: "content-length").flatMap({ Int($0) }) else {
+        let conditions = head.etag.map { [("if-match", $0)] } ?? []
+        let source = try await handler.member(master, "GET") { try await $0.read(key, ReadRequest(conditions: conditions)) }
+        guard let body = source.body, let length = source.length else {
             throw S3Error("ServiceUnavailable", "The master did not say how long the object is", status: 503)
         }
-        var headers: [(String, String)] = []
-        for header in source.headers {
-            let name = header.name.lowercased()
-            if Self.copiedHeaders.contains(name) || name.hasPrefix("x-amz-meta-") { headers.append((name, header.value)) }
-        }
-        var pieces = ProviderPieces(source.body)
-        _ = try await self.handler.storeObject(
-            key, headers: headers, length: length, pieces: &pieces, on: Targets(primary: mirror, mirrors: [])
+        var pieces = ProviderPieces(body)
+        _ = try await handler.storeObject(
+            repositoryKey, GatewayHandler.NewObject(attributes: GatewayHandler.storedAttributes(source.headers)), length: length, pieces: &pieces,
+            on: Targets(primary: mirror, mirrors: [])
         ) { primary, _ in try primary.get() }
     }
-
-    /// The stored headers a repair carries from master to mirror.
-    static let copiedHeaders: Set<String> = [
-        "cache-control", "content-disposition", "content-encoding", "content-language", "content-type", "expires",
-    ]
 
     /// The master and the mirror `mirror` of a live MIRROR repository, or nil when the
     /// repository is gone or the bucket is no longer one of its mirrors.
@@ -145,11 +136,11 @@ struct Repairer: Service {
                 try await self.store.advance(backfill, keys: [], marker: backfill.marker, done: true, now: self.now)
                 return
             }
-            var query = [("list-type", "2"), ("max-keys", "1000")]
-            if !backfill.marker.isEmpty { query.append(("start-after", backfill.marker)) }
-            let answer = try await GatewayHandler.document(try await self.handler.upstream("GET", master, key: nil, query: query, headers: []))
-            let keys = answer.children("Contents").compactMap { $0.value("Key") }
-            let truncated = answer.value("IsTruncated") == "true" && !keys.isEmpty
+            let request = ListRequest(
+                prefix: master.member.providerKey(""), startAfter: backfill.marker.isEmpty ? nil : master.member.providerKey(backfill.marker))
+            let page = try await self.handler.member(master, "LIST") { try await $0.list(request) }
+            let keys = page.objects.compactMap { master.member.repositoryKey($0.key) }
+            let truncated = page.nextToken != nil && !keys.isEmpty
             try await self.store.advance(backfill, keys: keys, marker: keys.last ?? backfill.marker, done: !truncated, now: self.now)
         } catch {
             self.logger.info("backfill page failed", metadata: ["backfill": "\(backfill.id.canonical)", "error": "\(error)"])
