@@ -134,11 +134,11 @@ public struct GCSObjects: Sendable {
         return try GCSObject(json: try Self.json(response))
     }
 
-    /// Stores a streamed body of `length` bytes as `name` (`uploadType=media`), with no attributes.
-    public func upload(_ connection: BucketConnection, name: String, body: HTTPClientRequest.Body, length: Int) async throws -> GCSObject {
+    /// Stores a body (streamed with its length known) as `name` (`uploadType=media`), with no attributes.
+    public func upload(_ connection: BucketConnection, name: String, body: HTTPClientRequest.Body) async throws -> GCSObject {
         let response = try await self.call(
             connection, "POST", upload: true, path: "/o", query: [("uploadType", "media"), ("name", name)],
-            headers: [("Content-Type", "application/octet-stream"), ("Content-Length", String(length))], body: body
+            headers: [("Content-Type", "application/octet-stream")], body: body
         )
         return try GCSObject(json: try Self.json(response))
     }

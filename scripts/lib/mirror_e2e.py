@@ -1,5 +1,10 @@
 """MIRROR repositories end to end: see scripts/mirror-e2e. Prints one line per stage and the
-figures it measured; exits non-zero with the failed expectation."""
+figures it measured; exits non-zero with the failed expectation.
+
+    mirror_e2e.py CISTERN [s3|gcs]
+
+The master is always an S3 server (SeaweedFS); the mirror is another SeaweedFS (`s3`, the
+default) or fake-gcs-server on a filesystem backend, reached through GCS's JSON API (`gcs`)."""
 
 import concurrent.futures
 import json
@@ -12,6 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -20,6 +26,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 CISTERN = sys.argv[1]
+MIRROR_KIND = sys.argv[2] if len(sys.argv) > 2 else "s3"
 WORK = tempfile.mkdtemp(prefix="cistern-mirror-")
 ACCESS = "AKIDMIRRORE2E0000001"
 SECRET = "mirror-" + secrets.token_hex(12)
@@ -43,6 +50,9 @@ def free_ports(n):
 
 class Seaweed:
     """One SeaweedFS server that can be stopped and started again on its data and port."""
+
+    storage_type = "S3"
+    key, secret = ACCESS, SECRET
 
     def __init__(self, name, bucket):
         self.dir = os.path.join(WORK, name)
@@ -75,6 +85,84 @@ class Seaweed:
             bodies = pool.map(lambda k: s3.get_object(Bucket=self.bucket, Key=k)["Body"].read(), keys)
             return dict(zip(keys, bodies))
 
+    def get(self, key):
+        """The object's bytes, or None."""
+        try:
+            return self.client().get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except ClientError:
+            return None
+
+
+class FakeGCS:
+    """fake-gcs-server on a filesystem backend that can be stopped and started again on its data
+    and port: a GCS bucket reached through the JSON API, without credentials."""
+
+    storage_type = "GCS"
+    key, secret = "cistern@project.iam.gserviceaccount.com", "unused"
+
+    def __init__(self, name, bucket):
+        self.dir = os.path.join(WORK, name)
+        os.makedirs(os.path.join(self.dir, "data"))
+        self.port = free_ports(1)[0]
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.bucket = bucket
+        self.binary = subprocess.check_output(
+            ["bash", "-c", ". scripts/lib/common.sh; . scripts/lib/fakegcs.sh; fakegcs_install"], text=True).strip()
+        self.pid = None
+        self.start()
+        self.call("POST", "/storage/v1/b?project=cistern", json.dumps({"name": bucket}).encode())
+
+    def start(self):
+        log = open(os.path.join(self.dir, "fakegcs.log"), "ab")
+        self.process = subprocess.Popen(
+            [self.binary, "-scheme", "http", "-host", "127.0.0.1", "-port", str(self.port), "-backend", "filesystem",
+             "-filesystem-root", os.path.join(self.dir, "data"), "-public-host", f"127.0.0.1:{self.port}"],
+            stdout=log, stderr=log)
+        self.pid = self.process.pid
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.endpoint}/storage/v1/b", timeout=1)
+                return
+            except Exception:
+                time.sleep(0.1)
+        fail("fake-gcs-server did not start")
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+        self.pid = None
+
+    def call(self, method, path, body=None):
+        request = urllib.request.Request(self.endpoint + path, method=method, data=body)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read()
+
+    def objects(self):
+        """Every key and its bytes; the gateway's uploads in progress must be gone."""
+        names, token = [], None
+        while True:
+            query = "?maxResults=1000" + (f"&pageToken={urllib.parse.quote(token)}" if token else "")
+            page = json.loads(self.call("GET", f"/storage/v1/b/{self.bucket}/o{query}"))
+            names += [item["name"] for item in page.get("items", [])]
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        left = [n for n in names if n.startswith(".cistern-uploads/")]
+        expect(not left, f"{self.bucket}: multipart leftovers {left[:3]}")
+        path = lambda n: f"/download/storage/v1/b/{self.bucket}/o/{urllib.parse.quote(n, safe='')}?alt=media"
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            return dict(zip(names, pool.map(lambda n: self.call("GET", path(n)), names)))
+
+    def get(self, key):
+        """The object's bytes, or None."""
+        try:
+            return self.call("GET", f"/download/storage/v1/b/{self.bucket}/o/{urllib.parse.quote(key, safe='')}?alt=media")
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return None
+            raise
+
 
 class Cistern:
     def __init__(self):
@@ -85,7 +173,7 @@ class Cistern:
     def start(self):
         env = dict(os.environ, CISTERN_BCRYPT_COST="4", CISTERN_MONITOR_INTERVAL="0", CISTERN_LOG_LEVEL="info",
                    CISTERN_REPAIR_BACKOFF_MAX="1", CISTERN_REPAIR_ATTEMPTS="60", CISTERN_REPAIR_LEASE="3",
-                   CISTERN_MIRROR_TIMEOUT="10", CISTERN_REPAIR_CONCURRENCY=os.environ.get("REPAIR_CONCURRENCY", "2"))
+                   CISTERN_MIRROR_TIMEOUT="10", CISTERN_GCS_TOKEN_URL="none", CISTERN_REPAIR_CONCURRENCY=os.environ.get("REPAIR_CONCURRENCY", "2"))
         self.process = subprocess.Popen(
             [CISTERN, "serve", "--data-dir", os.path.join(WORK, "data"), "--port", str(self.port),
              "--gateway-port", str(self.gateway_port)], stdout=self.log, stderr=self.log, env=env)
@@ -142,7 +230,7 @@ def same_everywhere(master, mirror, what):
 
 def main():
     master = Seaweed("master", MASTER_BUCKET)
-    mirror = Seaweed("mirror", MIRROR_BUCKET)
+    mirror = (FakeGCS if MIRROR_KIND == "gcs" else Seaweed)("mirror", MIRROR_BUCKET)
     server = Cistern()
     try:
         run(master, mirror, server)
@@ -168,9 +256,9 @@ def run(master, mirror, server):
     token = user["accessToken"]
     workspace = server.api("GET", "/workspace", token=token)["workspaces"][0]["id"]
 
-    def bucket(name, seaweed):
-        return server.api("POST", "/bucket", {"name": name, "bucket": seaweed.bucket, "storageType": "S3", "key": ACCESS,
-                                              "secret": SECRET, "endpoint": seaweed.endpoint, "workspaceId": workspace},
+    def bucket(name, side):
+        return server.api("POST", "/bucket", {"name": name, "bucket": side.bucket, "storageType": side.storage_type, "key": side.key,
+                                              "secret": side.secret, "endpoint": side.endpoint, "workspaceId": workspace},
                           token)["bucketId"]
     master_id, mirror_id = bucket("master", master), bucket("mirror", mirror)
     repo = server.api("POST", "/repo", {"name": "mirrored", "storageType": "S3", "mode": "MIRROR", "workspaceId": workspace,
@@ -194,7 +282,7 @@ def run(master, mirror, server):
     total = time.time() - started
     objects = same_everywhere(master, mirror, "backfill")
     expect(all(objects[k] == v for k, v in preloaded.items()), "backfill: an object came back different")
-    print(f"mirror-e2e: backfill of {PRELOADED} objects: process killed after {killed_at} repaired, another finished in "
+    print(f"mirror-e2e ({MIRROR_KIND} mirror): backfill of {PRELOADED} objects: process killed after {killed_at} repaired, another finished in "
           f"{seconds:.1f} s ({total:.1f} s in all, restart included); both sides hold the same {len(objects)} objects")
 
     s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{server.gateway_port}", aws_access_key_id=key["key"],
@@ -217,23 +305,18 @@ def run(master, mirror, server):
     s3.copy_object(Bucket=name, Key="w/copied", CopySource={"Bucket": name, "Key": "w/00"})
     s3.delete_object(Bucket=name, Key="w/01")
     s3.delete_objects(Bucket=name, Delete={"Objects": [{"Key": "w/02"}, {"Key": "w/03"}]})
-    for seaweed in (master, mirror):
-        side, bucket_name = seaweed.client(), seaweed.bucket
-        expect(side.get_object(Bucket=bucket_name, Key="w/large")["Body"].read() == large, f"{bucket_name}: w/large differs")
-        expect(side.get_object(Bucket=bucket_name, Key="w/parts")["Body"].read() == b"".join(parts), f"{bucket_name}: w/parts differs")
-        expect(side.get_object(Bucket=bucket_name, Key="w/copied")["Body"].read() == written["w/00"], f"{bucket_name}: w/copied differs")
+    for side in (master, mirror):
+        expect(side.get("w/large") == large, f"{side.bucket}: w/large differs")
+        expect(side.get("w/parts") == b"".join(parts), f"{side.bucket}: w/parts differs")
+        expect(side.get("w/copied") == written["w/00"], f"{side.bucket}: w/copied differs")
         for gone in ("w/01", "w/02", "w/03"):
-            try:
-                side.head_object(Bucket=bucket_name, Key=gone)
-                fail(f"{bucket_name}: {gone} was not deleted")
-            except ClientError:
-                pass
+            expect(side.get(gone) is None, f"{side.bucket}: {gone} was not deleted")
     head = s3.head_object(Bucket=name, Key="w/large")
     expect(head["ResponseMetadata"]["HTTPHeaders"].get("x-amz-replication-status") == "COMPLETED",
            f"w/large: replication status {head['ResponseMetadata']['HTTPHeaders'].get('x-amz-replication-status')}")
     expect(server.api("GET", f"/repo/{repo}/replication", token=token)["pending"] == 0, "writes left items pending with both sides up")
     same_everywhere(master, mirror, "writes")
-    print("mirror-e2e: PUT (small, 12 MiB), multipart, copy, delete and batch delete landed on both sides")
+    print(f"mirror-e2e ({MIRROR_KIND} mirror): PUT (small, 12 MiB), multipart, copy, delete and batch delete landed on both sides")
 
     # The mirror stops: writes succeed and are repaired once it is back.
     mirror.stop()
@@ -250,7 +333,7 @@ def run(master, mirror, server):
     same_everywhere(master, mirror, "mirror outage")
     status = s3.head_object(Bucket=name, Key="m/00")["ResponseMetadata"]["HTTPHeaders"].get("x-amz-replication-status")
     expect(status == "COMPLETED", f"after the repair, HEAD says {status}")
-    print(f"mirror-e2e: mirror stopped: 20 PUTs and a DELETE succeeded, 21 items pending; level {seconds:.1f} s after its restart answered")
+    print(f"mirror-e2e ({MIRROR_KIND} mirror): mirror stopped: 20 PUTs and a DELETE succeeded, 21 items pending; level {seconds:.1f} s after its restart answered")
 
     # The master stops: reads fail over, writes fail; after it is back the mirror is level again.
     before = master.objects()
@@ -269,7 +352,7 @@ def run(master, mirror, server):
     seconds = wait_level(server, repo, token, "master outage")
     after = same_everywhere(master, mirror, "master outage")
     expect(after == before, "after the master outage, the repository's objects changed")
-    print(f"mirror-e2e: master stopped: reads and listings failed over, PUTs answered 503; level again {seconds:.1f} s after "
+    print(f"mirror-e2e ({MIRROR_KIND} mirror): master stopped: reads and listings failed over, PUTs answered 503; level again {seconds:.1f} s after "
           f"its restart answered, all {len(after)} objects equal on both sides")
 
 

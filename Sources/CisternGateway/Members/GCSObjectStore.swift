@@ -14,8 +14,9 @@ import Synchronization
 ///   asks for checksums (`x-amz-checksum-mode: ENABLED`) on a whole-object read.
 /// - Conditional reads are evaluated on the object's description, and its content read pinned
 ///   to the generation described, so the headers and the body are of one version.
-/// - Multipart uploads: an upload is a marker object `.cistern-uploads/<id>` (the key and the
-///   object's attributes in its metadata) and its parts `.cistern-uploads/<id>/<number>`;
+/// - Multipart uploads: an upload is a marker object `.cistern-uploads/<id>/upload` (the key and
+///   the object's attributes in its metadata) and its parts `.cistern-uploads/<id>/<number>`
+///   (no name is both an object and a "directory", which path-mapped stores cannot hold);
 ///   completion composes the parts (32 at a time, in rounds) into the key and removes them;
 ///   abort removes them; uploads left for a week are swept when the bucket next starts one.
 ///   Keys under `.cistern-uploads/` are the gateway's: never listed, never written by clients.
@@ -83,22 +84,29 @@ struct GCSObjectStore: ObjectStore {
     }
 
     func delete(_ keys: [String]) async throws -> [(key: String, error: S3Error)] {
+        let reserved = keys.filter { $0.hasPrefix(Self.uploads) }
+        return await self.remove(names: keys.filter { !$0.hasPrefix(Self.uploads) })
+            + reserved.map { ($0, S3Error.accessDenied("Keys under \(Self.uploads) are reserved for uploads in progress")) }
+    }
+
+    /// Deletes objects a few at a time (the JSON API has no multi-object delete): those that
+    /// could not be deleted, each with why. A name that is not there counts as deleted.
+    func remove(names: [String]) async -> [(key: String, error: S3Error)] {
         var failed: [(key: String, error: S3Error)] = []
-        // A few at a time: GCS has no multi-object delete in the JSON API.
-        for batch in stride(from: 0, to: keys.count, by: 16).map({ keys[$0..<min($0 + 16, keys.count)] }) {
+        for batch in stride(from: 0, to: names.count, by: 16).map({ names[$0..<min($0 + 16, names.count)] }) {
             failed += await withTaskGroup(of: (String, S3Error?).self) { group in
-                for key in batch {
+                for name in batch {
                     group.addTask {
                         do {
-                            try await self.delete(key)
-                            return (key, nil)
+                            _ = try await self.gcs { try await self.objects.delete(self.connection, name: name) }
+                            return (name, nil)
                         } catch {
-                            return (key, error as? S3Error ?? S3Error("InternalError", "The provider did not delete it", status: 500))
+                            return (name, error as? S3Error ?? S3Error("ServiceUnavailable", "The provider did not answer", status: 503))
                         }
                     }
                 }
                 var failures: [(key: String, error: S3Error)] = []
-                for await (key, error) in group { if let error { failures.append((key, error)) } }
+                for await (name, error) in group { if let error { failures.append((name, error)) } }
                 return failures
             }
         }
@@ -141,7 +149,7 @@ struct GCSObjectStore: ObjectStore {
         var recorded = Self.attributes(attributes)
         recorded.metadata = ["cistern-key": key, "cistern-attributes": Self.encode(attributes)]
         _ = try await self.gcs {
-            try await self.objects.put(self.connection, name: Self.uploads + uploadId, body: ByteBuffer(), attributes: recorded)
+            try await self.objects.put(self.connection, name: Self.markerName(uploadId), body: ByteBuffer(), attributes: recorded)
         }
         self.sweepIfDue()
         return uploadId
@@ -150,7 +158,7 @@ struct GCSObjectStore: ObjectStore {
     func uploadPart(_ key: String, uploadId: String, number: Int, _ body: Payload) async throws -> StoredObject {
         _ = try await self.upload(uploadId, of: key)
         let object = try await self.gcs {
-            try await self.objects.upload(self.connection, name: Self.partName(uploadId, number), body: body.body, length: body.length)
+            try await self.objects.upload(self.connection, name: Self.partName(uploadId, number), body: body.body)
         }
         if let md5 = ObjectAttributes.value("content-md5", in: body.checksums), let stored = object.md5, md5 != stored {
             _ = try? await self.objects.delete(self.connection, name: object.name)
@@ -226,18 +234,29 @@ struct GCSObjectStore: ObjectStore {
     }
 
     func listUploads(_ request: UploadsRequest) async throws -> UploadsPage {
-        var uploads: [UploadSummary] = []
+        var ids: [String] = []
         var token: String?
         repeat {
             let listing = try await self.gcs {
                 try await self.objects.list(self.connection, prefix: Self.uploads, delimiter: "/", pageToken: token, maxResults: 1000)
             }
-            for marker in listing.objects {
-                guard let key = marker.metadata["cistern-key"], key.hasPrefix(request.prefix) else { continue }
-                uploads.append(UploadSummary(key: key, uploadId: String(marker.name.dropFirst(Self.uploads.count)), initiated: marker.updated))
-            }
+            ids += listing.prefixes.map { String($0.dropFirst(Self.uploads.count).dropLast()) }
             token = listing.nextPageToken
-        } while token != nil && uploads.count < 100_000
+        } while token != nil && ids.count < 100_000
+        var uploads: [UploadSummary] = []
+        for batch in stride(from: 0, to: ids.count, by: 16).map({ Array(ids[$0..<min($0 + 16, ids.count)]) }) {
+            let markers = try await withThrowingTaskGroup(of: GCSObject?.self) { group in
+                for id in batch { group.addTask { try await self.gcs { try await self.objects.head(self.connection, name: Self.markerName(id)) } } }
+                var markers: [GCSObject] = []
+                for try await marker in group { if let marker { markers.append(marker) } }
+                return markers
+            }
+            for marker in markers {
+                guard let key = marker.metadata["cistern-key"], key.hasPrefix(request.prefix) else { continue }
+                let id = String(marker.name.dropFirst(Self.uploads.count).dropLast("/upload".count))
+                uploads.append(UploadSummary(key: key, uploadId: id, initiated: marker.updated))
+            }
+        }
         uploads.sort { ($0.key, $0.uploadId) < ($1.key, $1.uploadId) }
         if let keyMarker = request.keyMarker {
             let idMarker = request.uploadIdMarker ?? ""
@@ -267,11 +286,13 @@ struct GCSObjectStore: ObjectStore {
     /// The marker of upload `uploadId` of `key`; `NoSuchUpload` when there is none.
     func upload(_ uploadId: String, of key: String) async throws -> GCSObject {
         guard UUID(uuidString: uploadId) != nil,
-            let marker = try await self.gcs({ try await self.objects.head(self.connection, name: Self.uploads + uploadId) }),
+            let marker = try await self.gcs({ try await self.objects.head(self.connection, name: Self.markerName(uploadId)) }),
             marker.metadata["cistern-key"] == key
         else { throw S3Error.forStatus(404, missing: "NoSuchUpload") }
         return marker
     }
+
+    static func markerName(_ uploadId: String) -> String { "\(Self.uploads)\(uploadId)/upload" }
 
     static func partName(_ uploadId: String, _ number: Int) -> String {
         let digits = String(number)
@@ -299,15 +320,17 @@ struct GCSObjectStore: ObjectStore {
     /// Removes an upload's parts, then its marker.
     func remove(_ uploadId: String) async throws {
         var token: String?
+        let marker = Self.markerName(uploadId)
         repeat {
             let listing = try await self.gcs {
                 try await self.objects.list(
                     self.connection, prefix: "\(Self.uploads)\(uploadId)/", delimiter: nil, pageToken: token, maxResults: 1000)
             }
-            _ = try await self.delete(listing.objects.map(\.name).map { $0 })
+            let failed = await self.remove(names: listing.objects.map(\.name).filter { $0 != marker })
+            if let failure = failed.first { throw failure.error }
             token = listing.nextPageToken
         } while token != nil
-        _ = try await self.gcs { try await self.objects.delete(self.connection, name: Self.uploads + uploadId) }
+        _ = try await self.gcs { try await self.objects.delete(self.connection, name: marker) }
     }
 
     /// How long an upload may be left before the sweeper removes it.
@@ -328,8 +351,12 @@ struct GCSObjectStore: ObjectStore {
         guard due else { return }
         Task {
             let listing = try await self.objects.list(self.connection, prefix: Self.uploads, delimiter: "/", pageToken: nil, maxResults: 1000)
-            for marker in listing.objects where marker.updated.map({ now.timeIntervalSince($0) > Self.abandonedAfter }) ?? false {
-                try? await self.remove(String(marker.name.dropFirst(Self.uploads.count)))
+            for prefix in listing.prefixes {
+                let id = String(prefix.dropFirst(Self.uploads.count).dropLast())
+                guard let marker = try? await self.objects.head(self.connection, name: Self.markerName(id)),
+                    marker.updated.map({ now.timeIntervalSince($0) > Self.abandonedAfter }) ?? false
+                else { continue }
+                try? await self.remove(id)
             }
         }
     }
