@@ -234,3 +234,63 @@ func errorCode(_ body: [UInt8]) -> String? {
     guard let open = text.range(of: "<Code>"), let close = text.range(of: "</Code>") else { return nil }
     return String(text[open.upperBound..<close.lowerBound])
 }
+
+/// The run's fake-gcs-server (`CISTERN_TEST_GCS_ENDPOINT`), through its JSON API.
+enum GCSTestServer {
+    static func endpoint() throws -> String {
+        guard let endpoint = ProcessInfo.processInfo.environment["CISTERN_TEST_GCS_ENDPOINT"] else {
+            throw S3TestServer.Missing(description: "no GCS test server: run the tests through scripts/test or scripts/with-test-services")
+        }
+        return endpoint
+    }
+
+    /// A fresh bucket's name.
+    static func createBucket(with http: HTTPClient) async throws -> String {
+        let name = "gw-\(UUID().canonical.prefix(13))"
+        var create = HTTPClientRequest(url: "\(try Self.endpoint())/storage/v1/b?project=cistern")
+        create.method = .POST
+        create.body = .bytes(ByteBuffer(string: #"{"name":"\#(name)"}"#))
+        let response = try await http.execute(create, timeout: .seconds(30))
+        guard response.status == .ok else { throw S3TestServer.Missing(description: "fake-gcs-server did not create a bucket") }
+        return name
+    }
+
+    /// The names the bucket holds.
+    static func names(in bucket: String, with http: HTTPClient) async throws -> [String] {
+        let response = try await http.execute(HTTPClientRequest(url: "\(try Self.endpoint())/storage/v1/b/\(bucket)/o"), timeout: .seconds(30))
+        let json = try JSONSerialization.jsonObject(with: Data(buffer: try await response.body.collect(upTo: 1 << 24))) as? [String: Any]
+        return ((json?["items"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
+    }
+}
+
+extension LiveGateway {
+    /// Runs `body` against a gateway that reaches GCS members without tokens (fake-gcs-server).
+    static func runWithGCS<T: Sendable>(_ body: @Sendable (LiveGateway) async throws -> T) async throws -> T {
+        try await Self.run(configure: { $0.gcsTokenURL = nil }, body)
+    }
+
+    /// A bucket of the run's fake-gcs-server, registered (the emulator takes no credentials).
+    func registerGCSBucket() async throws -> Bucket {
+        let id = UUID()
+        let bucket = Bucket(
+            id: id, orgId: self.repository.orgId, workspaceId: self.repository.workspaceId, name: "gcs-\(id.canonical.prefix(8))",
+            bucket: try await GCSTestServer.createBucket(with: self.http), storageType: .gcs, key: "cistern@project.iam.gserviceaccount.com",
+            secret: try self.runtime.sealer.seal(SecretValue("unused"), context: Bucket.sealingContext(id)), endpoint: try GCSTestServer.endpoint(),
+            region: nil, createdAt: Date()
+        )
+        try await SQLBucketStore(database: self.runtime.database).create(bucket, limit: nil)
+        return bucket
+    }
+
+    /// A NORMAL repository over `members` (bucket and folder), with a WRITE key.
+    func addRepository(_ members: [(Bucket, String)]) async throws -> (access: String, secret: String) {
+        let repository = Repository(
+            id: UUID(), orgId: self.repository.orgId, workspaceId: self.repository.workspaceId, name: "repo-\(UUID().canonical.prefix(8))",
+            storageType: members[0].0.storageType, mode: .normal,
+            members: members.map { RepositoryMember(bucketId: $0.0.id, folder: $0.1) }, createdAt: Date()
+        )
+        try await SQLRepositoryStore(database: self.runtime.database).create(repository, limit: nil)
+        let key = try await Self.createKey(for: repository.id, name: "writer", access: .write, self.runtime)
+        return (key.access, key.secret)
+    }
+}

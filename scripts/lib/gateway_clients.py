@@ -1,8 +1,10 @@
 """Real S3 clients against Cistern's gateway (run by scripts/gateway-clients).
 
-    gateway_clients.py setup API_URL        registers a user, the SeaweedFS bucket of CISTERN_TEST_S3_*,
-                                            a NORMAL repository over its folder `team` and two keys;
-                                            prints them as shell assignments
+    gateway_clients.py setup API_URL [gcs]  registers a user, a fresh bucket of the SeaweedFS of
+                                            CISTERN_TEST_S3_* (or, with `gcs`, of the fake-gcs-server of
+                                            CISTERN_TEST_GCS_ENDPOINT, reached through GCS's JSON API), a
+                                            NORMAL repository over its folder `team` and two keys; prints
+                                            them as shell assignments (GW_PROVIDER says which)
     gateway_clients.py boto3 GATEWAY_URL    runs the boto3 checks with the keys in the environment
     gateway_clients.py mirror API_URL N     a MIRROR repository over two fresh buckets of that SeaweedFS,
                                             the master holding N objects of 4 KiB first; waits for the
@@ -11,11 +13,13 @@
 
 Every check asserts what a user would see; the first failure ends the run with its reason.
 """
+import hashlib
 import io
 import json
 import os
 import ssl
 import sys
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -45,23 +49,73 @@ def seaweed():
     )
 
 
-def setup(base):
+class FakeGCS:
+    """The fake-gcs-server of the run, through its JSON API (it takes requests without credentials)."""
+
+    def __init__(self):
+        self.endpoint = os.environ["CISTERN_TEST_GCS_ENDPOINT"]
+
+    def call(self, method, path, body=None):
+        request = urllib.request.Request(self.endpoint + path, method=method, data=body)
+        with urllib.request.urlopen(request) as response:
+            return response.read()
+
+    def create_bucket(self, bucket):
+        self.call("POST", "/storage/v1/b?project=cistern", json.dumps({"name": bucket}).encode())
+
+    def names(self, bucket):
+        names, token = [], None
+        while True:
+            query = "?maxResults=1000" + (f"&pageToken={urllib.parse.quote(token)}" if token else "")
+            page = json.loads(self.call("GET", f"/storage/v1/b/{bucket}/o{query}"))
+            names += [item["name"] for item in page.get("items", [])]
+            token = page.get("nextPageToken")
+            if not token:
+                return names
+
+    def size(self, bucket, name):
+        return int(json.loads(self.call("GET", f"/storage/v1/b/{bucket}/o/{urllib.parse.quote(name, safe='')}"))["size"])
+
+
+def provider():
+    return os.environ.get("GW_PROVIDER", "s3")
+
+
+def provider_names(bucket):
+    """Every object name the provider holds in the bucket."""
+    if provider() == "gcs":
+        return FakeGCS().names(bucket)
+    return [o["Key"] for page in seaweed().get_paginator("list_objects_v2").paginate(Bucket=bucket) for o in page.get("Contents", [])]
+
+
+def provider_size(bucket, name):
+    if provider() == "gcs":
+        return FakeGCS().size(bucket, name)
+    return seaweed().head_object(Bucket=bucket, Key=name)["ContentLength"]
+
+
+def setup(base, kind="s3"):
     bucket = "gw-" + uuid.uuid4().hex[:12]
-    seaweed().create_bucket(Bucket=bucket)
+    if kind == "gcs":
+        FakeGCS().create_bucket(bucket)
+        registration = {"name": "fake-gcs", "bucket": bucket, "storageType": "GCS", "key": "cistern@project.iam.gserviceaccount.com",
+                        "secret": "unused", "endpoint": os.environ["CISTERN_TEST_GCS_ENDPOINT"]}
+    else:
+        seaweed().create_bucket(Bucket=bucket)
+        registration = {"name": "seaweed", "bucket": bucket, "storageType": "S3", "key": os.environ["CISTERN_TEST_S3_ACCESS_KEY"],
+                        "secret": os.environ["CISTERN_TEST_S3_SECRET_KEY"], "endpoint": os.environ["CISTERN_TEST_S3_ENDPOINT"]}
     user = api(base, "POST", "/user/register", {
         "email": f"gw-{uuid.uuid4().hex[:8]}@example.com", "password": "Passw0rd!", "firstName": "G", "lastName": "W",
         "companyName": "Gateway"})
     token = user["accessToken"]
     workspace = api(base, "GET", "/workspace", token=token)["workspaces"][0]["id"]
-    bucket_id = api(base, "POST", "/bucket", {
-        "name": "seaweed", "bucket": bucket, "storageType": "S3", "key": os.environ["CISTERN_TEST_S3_ACCESS_KEY"],
-        "secret": os.environ["CISTERN_TEST_S3_SECRET_KEY"], "endpoint": os.environ["CISTERN_TEST_S3_ENDPOINT"],
-        "workspaceId": workspace}, token)["bucketId"]
+    bucket_id = api(base, "POST", "/bucket", dict(registration, workspaceId=workspace), token)["bucketId"]
     repo = api(base, "POST", "/repo", {
-        "name": "gateway", "storageType": "S3", "mode": "NORMAL", "workspaceId": workspace,
+        "name": "gateway", "storageType": registration["storageType"], "mode": "NORMAL", "workspaceId": workspace,
         "repoBuckets": [{"bucketId": bucket_id, "folder": FOLDER}]}, token)["repoId"]
     write = api(base, "POST", f"/repo/{repo}/apikey", {"name": "writer", "accessType": "WRITE"}, token)
     read = api(base, "POST", f"/repo/{repo}/apikey", {"name": "reader", "accessType": "READ"}, token)
+    print(f"GW_PROVIDER={kind}")
     print(f"GW_BUCKET={bucket}")
     print(f"GW_WRITE_KEY={write['key']}\nGW_WRITE_SECRET={write['secret']}")
     print(f"GW_READ_KEY={read['key']}\nGW_READ_SECRET={read['secret']}")
@@ -115,7 +169,7 @@ def run_boto3(gateway):
         expect(head["ContentLength"] == len(body), f"head_object {key!r}: {head['ContentLength']}")
         checks += 3
     # Inside the folder at the provider, and nowhere else.
-    stored = sorted(o["Key"] for o in seaweed().list_objects_v2(Bucket=bucket).get("Contents", []))
+    stored = sorted(provider_names(bucket))
     expect(stored == sorted(f"{FOLDER}/{k}" for k in keys), f"the provider holds {stored}")
     listed = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
     expect(listed == sorted(keys), f"list_objects_v2 shows {listed}")
@@ -153,9 +207,13 @@ def run_boto3(gateway):
     s3.upload_fileobj(io.BytesIO(big[: 12 * 1024 * 1024]), bucket, "multi/part.bin",
                       Config=TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024))
     expect(s3.get_object(Bucket=bucket, Key="multi/part.bin")["Body"].read() == big[: 12 * 1024 * 1024], "the multipart object differs")
-    expect("-" in s3.head_object(Bucket=bucket, Key="multi/part.bin")["ETag"], "the object was not assembled from parts")
-    expect(seaweed().head_object(Bucket=bucket, Key=f"{FOLDER}/multi/part.bin")["ContentLength"] == 12 * 1024 * 1024,
-           "the multipart object is not in the folder")
+    # S3 tags an assembled object `<digest>-<parts>`. GCS composes it: real GCS keeps no MD5 for a
+    # composed object (the tag is then its generation, "g..."); fake-gcs-server computes one.
+    assembled_tag = s3.head_object(Bucket=bucket, Key="multi/part.bin")["ETag"]
+    whole_md5 = '"' + hashlib.md5(big[: 12 * 1024 * 1024]).hexdigest() + '"'
+    expect(("-" in assembled_tag) if provider() == "s3" else assembled_tag.startswith('"g') or assembled_tag == whole_md5,
+           f"the object was not assembled from parts: {assembled_tag}")
+    expect(provider_size(bucket, f"{FOLDER}/multi/part.bin") == 12 * 1024 * 1024, "the multipart object is not in the folder")
     upload = s3.create_multipart_upload(Bucket=bucket, Key="multi/pending.bin")
     expect(upload["Key"] == "multi/pending.bin" and upload["Bucket"] == bucket, f"create_multipart_upload answered {upload}")
     s3.upload_part(Bucket=bucket, Key="multi/pending.bin", UploadId=upload["UploadId"], PartNumber=1, Body=b"first part")
@@ -208,8 +266,12 @@ def run_boto3(gateway):
     left = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []) if not o["Key"].endswith("/")]
     expect(left == [], f"objects survived delete_object and delete_objects: {left}")
     checks += 2
-    print(f"gateway-clients: boto3 {boto3.__version__} (botocore {botocore.__version__}) over {gateway.split(':')[0].upper()}: "
-          f"{checks} checks passed")
+    # Nothing of the uploads is left at the provider (GCS members keep parts as objects until completion).
+    leftovers = [n for n in provider_names(bucket) if not n.endswith("/")]
+    expect(leftovers == [], f"the provider still holds {leftovers}")
+    checks += 1
+    print(f"gateway-clients: boto3 {boto3.__version__} (botocore {botocore.__version__}) over {gateway.split(':')[0].upper()}, "
+          f"{provider().upper()} member: {checks} checks passed")
 
 
 def mirror(base, preloaded):
@@ -251,7 +313,7 @@ def mirror(base, preloaded):
 
 if __name__ == "__main__":
     if sys.argv[1] == "setup":
-        setup(sys.argv[2])
+        setup(sys.argv[2], *sys.argv[3:])
     elif sys.argv[1] == "mirror":
         mirror(sys.argv[2], int(sys.argv[3]))
     else:
