@@ -52,6 +52,30 @@ public struct AzureBlobProvider: StorageProvider {
         return try await ProviderResponse.fetch(request, with: self.http, timeout: self.timeout)
     }
 
+    /// A request for the container (or `blob` in it), signed with the account's key: `headers`
+    /// are sent and signed as given (with `x-ms-date` and `x-ms-version` added), and a body of
+    /// `contentLength` bytes is signed with that length, which the HTTP client then declares.
+    public static func request(
+        _ method: String, _ connection: BucketConnection, blob: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
+        contentLength: Int = 0, date: Date = Date()
+    ) throws(ProviderError) -> HTTPClientRequest {
+        let target = try Self.target(connection)
+        let path = target.encodedPath + (blob.map { "/" + SigV4.encode($0, keepingSlashes: true) } ?? "")
+        var signed = headers.map { (name: $0.0.lowercased(), value: $0.1) }
+        signed += [(name: "x-ms-date", value: SharedKeySigner.httpDate(date)), (name: "x-ms-version", value: Self.version)]
+        var signing = signed
+        if contentLength > 0 { signing.append((name: "content-length", value: String(contentLength))) }
+        let authorization = try SharedKeySigner.authorization(
+            method: method, encodedPath: path, query: query.map { (name: $0.0, value: $0.1) }, headers: signing, account: connection.key,
+            key: connection.secret
+        )
+        var request = HTTPClientRequest(url: target.origin + path + ProviderEndpoint.queryString(query))
+        request.method = HTTPMethod(rawValue: method)
+        for header in signed { request.headers.add(name: header.name, value: header.value) }
+        request.headers.add(name: "Authorization", value: authorization)
+        return request
+    }
+
     /// Where a container's requests go: scheme and host, and the percent-encoded path.
     static func target(_ connection: BucketConnection) throws(ProviderError) -> (origin: String, encodedPath: String) {
         guard let endpoint = connection.endpoint else {

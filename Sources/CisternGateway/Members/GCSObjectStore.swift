@@ -4,7 +4,6 @@ import CisternProviders
 import Foundation
 import NIOCore
 import NIOHTTP1
-import Synchronization
 
 /// A GCS bucket through the JSON API with the service account's tokens.
 ///
@@ -14,12 +13,10 @@ import Synchronization
 ///   asks for checksums (`x-amz-checksum-mode: ENABLED`) on a whole-object read.
 /// - Conditional reads are evaluated on the object's description, and its content read pinned
 ///   to the generation described, so the headers and the body are of one version.
-/// - Multipart uploads: an upload is a marker object `.cistern-uploads/<id>/upload` (the key and
-///   the object's attributes in its metadata) and its parts `.cistern-uploads/<id>/<number>`
-///   (no name is both an object and a "directory", which path-mapped stores cannot hold);
-///   completion composes the parts (32 at a time, in rounds) into the key and removes them;
-///   abort removes them; uploads left for a week are swept when the bucket next starts one.
-///   Keys under `.cistern-uploads/` are the gateway's: never listed, never written by clients.
+/// - Multipart uploads are kept as `UploadLedger` says, the parts being objects
+///   `.cistern-uploads/<id>/<number>`; completion composes them (32 at a time, in rounds) into
+///   the key and removes them; abort removes them; uploads left for a week are swept when the
+///   bucket next starts one.
 /// - `Expires` and the storage class have no GCS attribute and are not kept.
 struct GCSObjectStore: ObjectStore {
     let objects: GCSObjects
@@ -30,12 +27,10 @@ struct GCSObjectStore: ObjectStore {
         self.connection = connection
     }
 
-    static let uploads = ".cistern-uploads/"
-
     // MARK: Objects
 
     func read(_ key: String, _ request: ReadRequest) async throws -> ObjectRead {
-        try Self.requireClientKey(key, missing: true)
+        try UploadLedger.requireClientKey(key, missing: true)
         // A version replaced between the description and the read is read again.
         for _ in 0..<3 {
             guard let object = try await self.gcs({ try await self.objects.head(self.connection, name: key) }) else {
@@ -64,7 +59,7 @@ struct GCSObjectStore: ObjectStore {
     }
 
     func put(_ key: String, _ body: Payload, attributes: [(String, String)], conditions: [(String, String)]) async throws -> StoredObject {
-        try Self.requireClientKey(key)
+        try UploadLedger.requireClientKey(key)
         let preconditions = try await self.writePreconditions(key, conditions)
         guard case .whole(let buffer) = body.content else {
             throw S3Error("InternalError", "Objects are stored at GCS members from bodies read whole", status: 500)
@@ -79,14 +74,14 @@ struct GCSObjectStore: ObjectStore {
     }
 
     func delete(_ key: String) async throws {
-        try Self.requireClientKey(key, missing: true)
+        try UploadLedger.requireClientKey(key, missing: true)
         _ = try await self.gcs { try await self.objects.delete(self.connection, name: key) }
     }
 
     func delete(_ keys: [String]) async throws -> [(key: String, error: S3Error)] {
-        let reserved = keys.filter { $0.hasPrefix(Self.uploads) }
-        return await self.remove(names: keys.filter { !$0.hasPrefix(Self.uploads) })
-            + reserved.map { ($0, S3Error.accessDenied("Keys under \(Self.uploads) are reserved for uploads in progress")) }
+        let reserved = keys.filter { $0.hasPrefix(UploadLedger.prefix) }
+        return await self.remove(names: keys.filter { !$0.hasPrefix(UploadLedger.prefix) })
+            + reserved.map { ($0, S3Error.accessDenied("Keys under \(UploadLedger.prefix) are reserved for uploads in progress")) }
     }
 
     /// Deletes objects a few at a time (the JSON API has no multi-object delete): those that
@@ -123,15 +118,15 @@ struct GCSObjectStore: ObjectStore {
         }
         let after = request.token == nil ? request.startAfter : nil
         return ListPage(
-            objects: listing.objects.filter { $0.name != after && !$0.name.hasPrefix(Self.uploads) }.map { object in
+            objects: listing.objects.filter { $0.name != after && !$0.name.hasPrefix(UploadLedger.prefix) }.map { object in
                 ObjectSummary(key: object.name, size: object.size, etag: object.etag, lastModified: object.updated, storageClass: "STANDARD")
             },
-            prefixes: listing.prefixes.filter { !$0.hasPrefix(Self.uploads) }, nextToken: listing.nextPageToken
+            prefixes: listing.prefixes.filter { !$0.hasPrefix(UploadLedger.prefix) }, nextToken: listing.nextPageToken
         )
     }
 
     func copy(from source: String, to key: String, attributes: [(String, String)]?, conditions: [(String, String)]) async throws -> CopiedObject {
-        try Self.requireClientKey(key)
+        try UploadLedger.requireClientKey(key)
         let preconditions = try await self.sourcePreconditions(source, conditions)
         let object = try await self.gcs {
             try await self.objects.copy(
@@ -144,12 +139,11 @@ struct GCSObjectStore: ObjectStore {
     // MARK: Multipart uploads
 
     func createUpload(_ key: String, attributes: [(String, String)]) async throws -> String {
-        try Self.requireClientKey(key)
-        let uploadId = UUID().uuidString.lowercased()
-        var recorded = Self.attributes(attributes)
-        recorded.metadata = ["cistern-key": key, "cistern-attributes": Self.encode(attributes)]
+        try UploadLedger.requireClientKey(key)
+        let uploadId = UploadLedger.newUploadId()
+        let recorded = GCSAttributes(metadata: [UploadLedger.metadataName: UploadLedger.record(key: key, attributes: attributes)])
         _ = try await self.gcs {
-            try await self.objects.put(self.connection, name: Self.markerName(uploadId), body: ByteBuffer(), attributes: recorded)
+            try await self.objects.put(self.connection, name: UploadLedger.markerName(uploadId), body: ByteBuffer(), attributes: recorded)
         }
         self.sweepIfDue()
         return uploadId
@@ -158,7 +152,7 @@ struct GCSObjectStore: ObjectStore {
     func uploadPart(_ key: String, uploadId: String, number: Int, _ body: Payload) async throws -> StoredObject {
         _ = try await self.upload(uploadId, of: key)
         let object = try await self.gcs {
-            try await self.objects.upload(self.connection, name: Self.partName(uploadId, number), body: body.body)
+            try await self.objects.upload(self.connection, name: UploadLedger.partName(uploadId, number), body: body.body)
         }
         if let md5 = ObjectAttributes.value("content-md5", in: body.checksums), let stored = object.md5, md5 != stored {
             _ = try? await self.objects.delete(self.connection, name: object.name)
@@ -194,7 +188,7 @@ struct GCSObjectStore: ObjectStore {
             guard let found = stored[part.number], Preconditions.matches(part.etag, found.etag) else {
                 throw S3Error("InvalidPart", "One or more of the specified parts could not be found or its entity tag did not match.", status: 400)
             }
-            sources.append(Self.partName(uploadId, part.number))
+            sources.append(UploadLedger.partName(uploadId, part.number))
         }
         guard !sources.isEmpty else {
             throw S3Error("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", status: 400)
@@ -205,14 +199,14 @@ struct GCSObjectStore: ObjectStore {
             round += 1
             var joined: [String] = []
             for (index, start) in stride(from: 0, to: sources.count, by: 32).enumerated() {
-                let name = "\(Self.uploads)\(uploadId)/r\(round)-\(index)"
+                let name = "\(UploadLedger.prefix)\(uploadId)/r\(round)-\(index)"
                 let group = Array(sources[start..<min(start + 32, sources.count)])
                 _ = try await self.gcs { try await self.objects.compose(self.connection, sources: group, into: name) }
                 joined.append(name)
             }
             sources = joined
         }
-        let attributes = Self.decode(marker.metadata["cistern-attributes"] ?? "")
+        let attributes = UploadLedger.read(marker.metadata[UploadLedger.metadataName])?.attributes ?? []
         let final = sources
         let object = try await self.gcs {
             try await self.objects.compose(self.connection, sources: final, into: key, attributes: Self.attributes(attributes))
@@ -238,72 +232,45 @@ struct GCSObjectStore: ObjectStore {
         var token: String?
         repeat {
             let listing = try await self.gcs {
-                try await self.objects.list(self.connection, prefix: Self.uploads, delimiter: "/", pageToken: token, maxResults: 1000)
+                try await self.objects.list(self.connection, prefix: UploadLedger.prefix, delimiter: "/", pageToken: token, maxResults: 1000)
             }
-            ids += listing.prefixes.map { String($0.dropFirst(Self.uploads.count).dropLast()) }
+            ids += listing.prefixes.map(UploadLedger.uploadId(ofPrefix:))
             token = listing.nextPageToken
         } while token != nil && ids.count < 100_000
         var uploads: [UploadSummary] = []
         for batch in stride(from: 0, to: ids.count, by: 16).map({ Array(ids[$0..<min($0 + 16, ids.count)]) }) {
-            let markers = try await withThrowingTaskGroup(of: GCSObject?.self) { group in
-                for id in batch { group.addTask { try await self.gcs { try await self.objects.head(self.connection, name: Self.markerName(id)) } } }
-                var markers: [GCSObject] = []
-                for try await marker in group { if let marker { markers.append(marker) } }
+            let markers = try await withThrowingTaskGroup(of: (String, GCSObject?).self) { group in
+                for id in batch {
+                    group.addTask { (id, try await self.gcs { try await self.objects.head(self.connection, name: UploadLedger.markerName(id)) }) }
+                }
+                var markers: [(String, GCSObject)] = []
+                for try await (id, marker) in group { if let marker { markers.append((id, marker)) } }
                 return markers
             }
-            for marker in markers {
-                guard let key = marker.metadata["cistern-key"], key.hasPrefix(request.prefix) else { continue }
-                let id = String(marker.name.dropFirst(Self.uploads.count).dropLast("/upload".count))
-                uploads.append(UploadSummary(key: key, uploadId: id, initiated: marker.updated))
+            for (id, marker) in markers {
+                guard let record = UploadLedger.read(marker.metadata[UploadLedger.metadataName]) else { continue }
+                uploads.append(UploadSummary(key: record.key, uploadId: id, initiated: marker.updated))
             }
         }
-        uploads.sort { ($0.key, $0.uploadId) < ($1.key, $1.uploadId) }
-        if let keyMarker = request.keyMarker {
-            let idMarker = request.uploadIdMarker ?? ""
-            uploads.removeAll { $0.key < keyMarker || ($0.key == keyMarker && (idMarker.isEmpty || $0.uploadId <= idMarker)) }
-        }
-        var page = UploadsPage()
-        var prefixes: Set<String> = []
-        for upload in uploads {
-            if page.uploads.count + page.prefixes.count == request.maxUploads {
-                if let last = page.uploads.last { page.next = (last.key, last.uploadId) }
-                break
-            }
-            if let delimiter = request.delimiter, !delimiter.isEmpty,
-                let range = upload.key.dropFirst(request.prefix.count).range(of: delimiter)
-            {
-                let prefix = String(upload.key[..<range.upperBound])
-                if prefixes.insert(prefix).inserted { page.prefixes.append(prefix) }
-                continue
-            }
-            page.uploads.append(upload)
-        }
-        return page
+        return UploadLedger.page(uploads, request)
     }
 
     // MARK: Uploads' objects
 
     /// The marker of upload `uploadId` of `key`; `NoSuchUpload` when there is none.
     func upload(_ uploadId: String, of key: String) async throws -> GCSObject {
-        guard UUID(uuidString: uploadId) != nil,
-            let marker = try await self.gcs({ try await self.objects.head(self.connection, name: Self.markerName(uploadId)) }),
-            marker.metadata["cistern-key"] == key
+        guard UploadLedger.isUploadId(uploadId),
+            let marker = try await self.gcs({ try await self.objects.head(self.connection, name: UploadLedger.markerName(uploadId)) }),
+            UploadLedger.read(marker.metadata[UploadLedger.metadataName])?.key == key
         else { throw S3Error.forStatus(404, missing: "NoSuchUpload") }
         return marker
-    }
-
-    static func markerName(_ uploadId: String) -> String { "\(Self.uploads)\(uploadId)/upload" }
-
-    static func partName(_ uploadId: String, _ number: Int) -> String {
-        let digits = String(number)
-        return "\(Self.uploads)\(uploadId)/" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits
     }
 
     /// Every part of an upload, by number.
     func parts(_ uploadId: String) async throws -> [PartSummary] {
         var parts: [PartSummary] = []
         var token: String?
-        let prefix = "\(Self.uploads)\(uploadId)/"
+        let prefix = "\(UploadLedger.prefix)\(uploadId)/"
         repeat {
             let listing = try await self.gcs {
                 try await self.objects.list(self.connection, prefix: prefix, delimiter: "/", pageToken: token, maxResults: 1000)
@@ -320,11 +287,11 @@ struct GCSObjectStore: ObjectStore {
     /// Removes an upload's parts, then its marker.
     func remove(_ uploadId: String) async throws {
         var token: String?
-        let marker = Self.markerName(uploadId)
+        let marker = UploadLedger.markerName(uploadId)
         repeat {
             let listing = try await self.gcs {
                 try await self.objects.list(
-                    self.connection, prefix: "\(Self.uploads)\(uploadId)/", delimiter: nil, pageToken: token, maxResults: 1000)
+                    self.connection, prefix: "\(UploadLedger.prefix)\(uploadId)/", delimiter: nil, pageToken: token, maxResults: 1000)
             }
             let failed = await self.remove(names: listing.objects.map(\.name).filter { $0 != marker })
             if let failure = failed.first { throw failure.error }
@@ -333,28 +300,17 @@ struct GCSObjectStore: ObjectStore {
         _ = try await self.gcs { try await self.objects.delete(self.connection, name: marker) }
     }
 
-    /// How long an upload may be left before the sweeper removes it.
-    static let abandonedAfter: TimeInterval = 7 * 86_400
-    /// When each bucket was last swept by this process.
-    static let swept = Mutex<[String: Date]>([:])
-
-    /// Removes the uploads of this bucket started over a week ago, at most once an hour per
-    /// bucket and process, in the background.
+    /// Removes the uploads of this bucket started over a week ago, in the background, when the
+    /// bucket is due a sweep.
     func sweepIfDue() {
-        let bucket = "\(self.connection.endpoint ?? "")|\(self.connection.bucket)"
         let now = Date()
-        let due = Self.swept.withLock { swept in
-            guard swept[bucket].map({ now.timeIntervalSince($0) > 3600 }) ?? true else { return false }
-            swept[bucket] = now
-            return true
-        }
-        guard due else { return }
+        guard UploadLedger.sweepDue("gcs|\(self.connection.endpoint ?? "")|\(self.connection.bucket)", now: now) else { return }
         Task {
-            let listing = try await self.objects.list(self.connection, prefix: Self.uploads, delimiter: "/", pageToken: nil, maxResults: 1000)
+            let listing = try await self.objects.list(self.connection, prefix: UploadLedger.prefix, delimiter: "/", pageToken: nil, maxResults: 1000)
             for prefix in listing.prefixes {
-                let id = String(prefix.dropFirst(Self.uploads.count).dropLast())
-                guard let marker = try? await self.objects.head(self.connection, name: Self.markerName(id)),
-                    marker.updated.map({ now.timeIntervalSince($0) > Self.abandonedAfter }) ?? false
+                let id = UploadLedger.uploadId(ofPrefix: prefix)
+                guard let marker = try? await self.objects.head(self.connection, name: UploadLedger.markerName(id)),
+                    marker.updated.map({ now.timeIntervalSince($0) > UploadLedger.abandonedAfter }) ?? false
                 else { continue }
                 try? await self.remove(id)
             }
@@ -362,13 +318,6 @@ struct GCSObjectStore: ObjectStore {
     }
 
     // MARK: Translation
-
-    /// Keys under `.cistern-uploads/` hold uploads in progress: clients neither see nor write them.
-    static func requireClientKey(_ key: String, missing: Bool = false) throws(S3Error) {
-        guard key.hasPrefix(Self.uploads) else { return }
-        if missing { throw S3Error.forStatus(404) }
-        throw S3Error("InvalidArgument", "Keys under \(Self.uploads) are reserved for uploads in progress at GCS members", status: 400)
-    }
 
     /// An object's stored headers in S3's vocabulary.
     static func headers(_ object: GCSObject) -> [(String, String)] {
@@ -394,17 +343,6 @@ struct GCSObjectStore: ObjectStore {
             contentEncoding: ObjectAttributes.value("content-encoding", in: headers),
             contentLanguage: ObjectAttributes.value("content-language", in: headers), metadata: ObjectAttributes.metadata(headers)
         )
-    }
-
-    /// An upload's attributes, kept in its marker's metadata until completion.
-    static func encode(_ headers: [(String, String)]) -> String {
-        let pairs = headers.map { [$0.0, $0.1] }
-        return (try? JSONSerialization.data(withJSONObject: pairs)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-    }
-
-    static func decode(_ text: String) -> [(String, String)] {
-        let pairs = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [[String]] ?? []
-        return pairs.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
     }
 
     /// `if-none-match: *` is GCS's `ifGenerationMatch=0`; `if-match` pins the generation whose
