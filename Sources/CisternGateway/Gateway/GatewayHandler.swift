@@ -466,7 +466,7 @@ struct GatewayHandler: Sendable {
     func member<T>(
         _ route: MemberRoute, _ operation: String, timeout: TimeAmount? = nil, _ body: (any ObjectStore) async throws -> T
     ) async throws -> T {
-        let store = try self.stores.store(for: route.connection, timeout: timeout ?? self.upstreamDeadline)
+        let store = self.stores.store(for: route.connection, timeout: timeout ?? self.upstreamDeadline)
         let started = ContinuousClock.now
         defer {
             self.telemetry.timer(

@@ -165,7 +165,7 @@ struct GCSObjectStore: ObjectStore {
         from source: String, range: String?, to key: String, uploadId: String, number: Int, conditions: [(String, String)]
     ) async throws -> CopiedObject {
         _ = try await self.upload(uploadId, of: key)
-        let read = try await self.read(source, ReadRequest(range: range, conditions: Self.readConditions(conditions)))
+        let read = try await self.read(source, ReadRequest(range: range, conditions: Preconditions.readConditions(conditions)))
         guard let body = read.body, let length = read.length else { throw S3Error.forStatus(503) }
         let stored = try await self.uploadPart(
             key, uploadId: uploadId, number: number, Payload(content: .stream(.stream(body, length: .known(Int64(length)))), length: length)
@@ -179,20 +179,12 @@ struct GCSObjectStore: ObjectStore {
         var sources: [String] = []
         var previous = 0
         for part in parts {
-            guard part.number > previous else {
-                throw S3Error(
-                    "InvalidPartOrder", "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
-                    status: 400)
-            }
+            guard part.number > previous else { throw Preconditions.invalidPartOrder }
             previous = part.number
-            guard let found = stored[part.number], Preconditions.matches(part.etag, found.etag) else {
-                throw S3Error("InvalidPart", "One or more of the specified parts could not be found or its entity tag did not match.", status: 400)
-            }
+            guard let found = stored[part.number], Preconditions.matches(part.etag, found.etag) else { throw Preconditions.invalidPart }
             sources.append(UploadLedger.partName(uploadId, part.number))
         }
-        guard !sources.isEmpty else {
-            throw S3Error("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", status: 400)
-        }
+        guard !sources.isEmpty else { throw GatewayHandler.malformed }
         // Compose takes 32 sources: larger uploads compose in rounds of intermediate objects.
         var round = 0
         while sources.count > 32 {
@@ -373,16 +365,11 @@ struct GCSObjectStore: ObjectStore {
             throw S3Error.forStatus(404)
         }
         do {
-            try Preconditions.check(Self.readConditions(conditions), etag: object.etag, lastModified: object.updated)
+            try Preconditions.check(Preconditions.readConditions(conditions), etag: object.etag, lastModified: object.updated)
         } catch {
             throw Preconditions.failed
         }
         return [("ifSourceGenerationMatch", object.generation)]
-    }
-
-    /// `x-amz-copy-source-if-match` and the others as a read's conditions.
-    static func readConditions(_ conditions: [(String, String)]) -> [(String, String)] {
-        conditions.map { (name, value) in (name.replacingOccurrences(of: "x-amz-copy-source-", with: ""), value) }
     }
 
     /// Runs a GCS call, its refusals turned into S3's errors.

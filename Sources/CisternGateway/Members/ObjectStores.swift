@@ -5,16 +5,18 @@ import NIOCore
 
 /// The object store for each member, by its bucket's provider.
 struct ObjectStores: Sendable {
+    let http: HTTPClient
     let s3: S3Provider
     let gcs: GCSObjects
 
     init(http: HTTPClient, gcsTokenURL: String?) {
+        self.http = http
         self.s3 = S3Provider(http: http)
         self.gcs = GCSObjects(GCSProvider(http: http, tokenURL: gcsTokenURL))
     }
 
     /// The store for `connection`'s bucket, each request bounded by `timeout`.
-    func store(for connection: BucketConnection, timeout: TimeAmount) throws(S3Error) -> any ObjectStore {
+    func store(for connection: BucketConnection, timeout: TimeAmount) -> any ObjectStore {
         switch connection.storageType {
         case .s3:
             return S3ObjectStore(provider: self.s3, connection: connection, timeout: timeout)
@@ -23,7 +25,7 @@ struct ObjectStores: Sendable {
         case .gcs:
             return GCSObjectStore(objects: self.gcs, connection: connection, timeout: timeout)
         case .blob:
-            throw S3Error("NotImplemented", "Members at \(connection.storageType.rawValue) are not served by this gateway yet.", status: 501)
+            return AzureObjectStore(http: self.http, connection: connection, timeout: timeout)
         }
     }
 }

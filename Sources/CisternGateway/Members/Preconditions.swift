@@ -35,6 +35,16 @@ enum Preconditions {
         return list.split(separator: ",").contains { bare($0) == "*" || bare($0) == wanted }
     }
 
+    /// `x-amz-copy-source-if-match` and the others as a read's conditions.
+    static func readConditions(_ conditions: [(String, String)]) -> [(String, String)] {
+        conditions.map { (name, value) in (name.replacingOccurrences(of: "x-amz-copy-source-", with: ""), value) }
+    }
+
+    static let invalidPart = S3Error(
+        "InvalidPart", "One or more of the specified parts could not be found or its entity tag did not match.", status: 400)
+    static let invalidPartOrder = S3Error(
+        "InvalidPartOrder", "The list of parts was not in ascending order. The parts list must be specified in order by part number.", status: 400)
+
     static let failed = S3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", status: 412)
 
     /// Seconds since 1970 of an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
