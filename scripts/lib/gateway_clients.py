@@ -19,7 +19,6 @@ import json
 import os
 import ssl
 import sys
-import urllib.parse
 import urllib.request
 import uuid
 
@@ -28,6 +27,8 @@ import botocore
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+import fakegcs_json
 
 FOLDER = "team"
 
@@ -49,34 +50,6 @@ def seaweed():
     )
 
 
-class FakeGCS:
-    """The fake-gcs-server of the run, through its JSON API (it takes requests without credentials)."""
-
-    def __init__(self):
-        self.endpoint = os.environ["CISTERN_TEST_GCS_ENDPOINT"]
-
-    def call(self, method, path, body=None):
-        request = urllib.request.Request(self.endpoint + path, method=method, data=body)
-        with urllib.request.urlopen(request) as response:
-            return response.read()
-
-    def create_bucket(self, bucket):
-        self.call("POST", "/storage/v1/b?project=cistern", json.dumps({"name": bucket}).encode())
-
-    def names(self, bucket):
-        names, token = [], None
-        while True:
-            query = "?maxResults=1000" + (f"&pageToken={urllib.parse.quote(token)}" if token else "")
-            page = json.loads(self.call("GET", f"/storage/v1/b/{bucket}/o{query}"))
-            names += [item["name"] for item in page.get("items", [])]
-            token = page.get("nextPageToken")
-            if not token:
-                return names
-
-    def size(self, bucket, name):
-        return int(json.loads(self.call("GET", f"/storage/v1/b/{bucket}/o/{urllib.parse.quote(name, safe='')}"))["size"])
-
-
 def provider():
     return os.environ.get("GW_PROVIDER", "s3")
 
@@ -84,20 +57,20 @@ def provider():
 def provider_names(bucket):
     """Every object name the provider holds in the bucket."""
     if provider() == "gcs":
-        return FakeGCS().names(bucket)
+        return fakegcs_json.names(os.environ["CISTERN_TEST_GCS_ENDPOINT"], bucket)
     return [o["Key"] for page in seaweed().get_paginator("list_objects_v2").paginate(Bucket=bucket) for o in page.get("Contents", [])]
 
 
 def provider_size(bucket, name):
     if provider() == "gcs":
-        return FakeGCS().size(bucket, name)
+        return fakegcs_json.size(os.environ["CISTERN_TEST_GCS_ENDPOINT"], bucket, name)
     return seaweed().head_object(Bucket=bucket, Key=name)["ContentLength"]
 
 
 def setup(base, kind="s3"):
     bucket = "gw-" + uuid.uuid4().hex[:12]
     if kind == "gcs":
-        FakeGCS().create_bucket(bucket)
+        fakegcs_json.create_bucket(os.environ["CISTERN_TEST_GCS_ENDPOINT"], bucket)
         registration = {"name": "fake-gcs", "bucket": bucket, "storageType": "GCS", "key": "cistern@project.iam.gserviceaccount.com",
                         "secret": "unused", "endpoint": os.environ["CISTERN_TEST_GCS_ENDPOINT"]}
     else:

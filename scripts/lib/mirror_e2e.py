@@ -17,13 +17,14 @@ import sys
 import tempfile
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 import uuid
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+import fakegcs_json
 
 CISTERN = sys.argv[1]
 MIRROR_KIND = sys.argv[2] if len(sys.argv) > 2 else "s3"
@@ -46,6 +47,17 @@ def expect(condition, what):
 def free_ports(n):
     out = subprocess.check_output(["bash", "-c", f". scripts/lib/common.sh; free_ports {n}"], text=True)
     return [int(p) for p in out.split()]
+
+
+def wait_answering(url, seconds, what):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except Exception:
+            time.sleep(0.1)
+    fail(f"{what} did not start")
 
 
 class Seaweed:
@@ -110,7 +122,7 @@ class FakeGCS:
             ["bash", "-c", ". scripts/lib/common.sh; . scripts/lib/fakegcs.sh; fakegcs_install"], text=True).strip()
         self.pid = None
         self.start()
-        self.call("POST", "/storage/v1/b?project=cistern", json.dumps({"name": bucket}).encode())
+        fakegcs_json.create_bucket(self.endpoint, bucket)
 
     def start(self):
         log = open(os.path.join(self.dir, "fakegcs.log"), "ab")
@@ -119,49 +131,24 @@ class FakeGCS:
              "-filesystem-root", os.path.join(self.dir, "data"), "-public-host", f"127.0.0.1:{self.port}"],
             stdout=log, stderr=log)
         self.pid = self.process.pid
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.endpoint}/storage/v1/b", timeout=1)
-                return
-            except Exception:
-                time.sleep(0.1)
-        fail("fake-gcs-server did not start")
+        wait_answering(f"{self.endpoint}/storage/v1/b", 30, "fake-gcs-server")
 
     def stop(self):
         self.process.kill()
         self.process.wait()
         self.pid = None
 
-    def call(self, method, path, body=None):
-        request = urllib.request.Request(self.endpoint + path, method=method, data=body)
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.read()
-
     def objects(self):
         """Every key and its bytes; the gateway's uploads in progress must be gone."""
-        names, token = [], None
-        while True:
-            query = "?maxResults=1000" + (f"&pageToken={urllib.parse.quote(token)}" if token else "")
-            page = json.loads(self.call("GET", f"/storage/v1/b/{self.bucket}/o{query}"))
-            names += [item["name"] for item in page.get("items", [])]
-            token = page.get("nextPageToken")
-            if not token:
-                break
+        names = fakegcs_json.names(self.endpoint, self.bucket)
         left = [n for n in names if n.startswith(".cistern-uploads/")]
         expect(not left, f"{self.bucket}: multipart leftovers {left[:3]}")
-        path = lambda n: f"/download/storage/v1/b/{self.bucket}/o/{urllib.parse.quote(n, safe='')}?alt=media"
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
-            return dict(zip(names, pool.map(lambda n: self.call("GET", path(n)), names)))
+            return dict(zip(names, pool.map(self.get, names)))
 
     def get(self, key):
         """The object's bytes, or None."""
-        try:
-            return self.call("GET", f"/download/storage/v1/b/{self.bucket}/o/{urllib.parse.quote(key, safe='')}?alt=media")
-        except urllib.error.HTTPError as error:
-            if error.code == 404:
-                return None
-            raise
+        return fakegcs_json.get(self.endpoint, self.bucket, key)
 
 
 class Cistern:
@@ -177,14 +164,7 @@ class Cistern:
         self.process = subprocess.Popen(
             [CISTERN, "serve", "--data-dir", os.path.join(WORK, "data"), "--port", str(self.port),
              "--gateway-port", str(self.gateway_port)], stdout=self.log, stderr=self.log, env=env)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=1)
-                return
-            except Exception:
-                time.sleep(0.1)
-        fail("cistern serve did not start")
+        wait_answering(f"http://127.0.0.1:{self.port}/health", 60, "cistern serve")
 
     def kill(self):
         self.process.send_signal(signal.SIGKILL)

@@ -23,8 +23,9 @@ struct GatewayResponse: Sendable {
         return response
     }
 
-    /// S3's error document for `error` on `resource`.
+    /// S3's error document for `error` on `resource` (none for a 304, which HTTP sends without a body).
     static func error(_ error: S3Error, resource: String, requestId: String) -> GatewayResponse {
+        guard error.status != 304 else { return GatewayResponse(status: .notModified) }
         var writer = XMLWriter()
         writer.open("Error")
         writer.element("Code", error.code)

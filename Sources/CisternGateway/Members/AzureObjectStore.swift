@@ -27,7 +27,7 @@ import NIOHTTP1
 /// No Azure emulator installs here: this store is tested against the requests Microsoft's
 /// `azure-storage-blob` makes for the same operations and against Azure's documented answers
 /// (`Tests/CisternGatewayTests/AzureObjectStoreTests.swift`).
-struct AzureObjectStore: ObjectStore {
+struct AzureObjectStore: LedgeredStore {
     let http: HTTPClient
     let connection: BucketConnection
     let timeout: TimeAmount
@@ -36,26 +36,22 @@ struct AzureObjectStore: ObjectStore {
 
     func read(_ key: String, _ request: ReadRequest) async throws -> ObjectRead {
         try UploadLedger.requireClientKey(key, missing: true)
-        for _ in 0..<3 {
+        return try await ObjectRead.pinned(request) {
             let properties = try await self.properties(key)
             let etag = Self.etag(properties.headers)
-            try Preconditions.check(request.conditions, etag: etag, lastModified: Self.lastModified(properties.headers))
-            var headers = Self.objectHeaders(properties.headers, etag: etag)
-            if request.head {
-                if let length = properties.headers.first(name: "content-length") { headers.append(("content-length", length)) }
-                return ObjectRead(status: 200, headers: headers, body: nil)
-            }
-            var conditions = [("if-match", properties.headers.first(name: "etag") ?? "*")]
+            return DescribedObject(
+                headers: Self.objectHeaders(properties.headers, etag: etag), etag: etag, lastModified: Self.lastModified(properties.headers),
+                size: properties.headers.first(name: "content-length").flatMap { Int64($0) } ?? 0,
+                version: properties.headers.first(name: "etag") ?? "*"
+            )
+        } content: { version in
+            var conditions = [("if-match", version)]
             if let range = request.range { conditions.append(("range", range)) }
             let content = try await self.send("GET", blob: key, headers: conditions)
-            if content.status == .preconditionFailed { continue }
+            if content.status == .preconditionFailed { return nil }
             try await Self.requireSuccess(content)
-            for name in ["content-length", "content-range"] {
-                if let value = content.headers.first(name: name) { headers.append((name, value)) }
-            }
-            return ObjectRead(status: Int(content.status.code), headers: headers, body: content.body)
+            return content
         }
-        throw S3Error("ServiceUnavailable", "The object kept changing while it was read. Please try again.", status: 503)
     }
 
     func put(_ key: String, _ body: Payload, attributes: [(String, String)], conditions: [(String, String)]) async throws -> StoredObject {
@@ -75,25 +71,7 @@ struct AzureObjectStore: ObjectStore {
     }
 
     func delete(_ keys: [String]) async throws -> [(key: String, error: S3Error)] {
-        var failed: [(key: String, error: S3Error)] = []
-        for batch in stride(from: 0, to: keys.count, by: 16).map({ keys[$0..<min($0 + 16, keys.count)] }) {
-            failed += await withTaskGroup(of: (String, S3Error?).self) { group in
-                for key in batch {
-                    group.addTask {
-                        do {
-                            try await self.delete(key)
-                            return (key, nil)
-                        } catch {
-                            return (key, error as? S3Error ?? S3Error("ServiceUnavailable", "The provider did not answer", status: 503))
-                        }
-                    }
-                }
-                var failures: [(key: String, error: S3Error)] = []
-                for await (key, error) in group { if let error { failures.append((key, error)) } }
-                return failures
-            }
-        }
-        return failed
+        await UploadLedger.deleteEach(keys) { key in try await self.delete(key) }
     }
 
     func list(_ request: ListRequest) async throws -> ListPage {
@@ -179,33 +157,13 @@ struct AzureObjectStore: ObjectStore {
         return StoredObject(etag: etag, checksums: body.checksums.filter { $0.0.hasPrefix("x-amz-checksum-") })
     }
 
-    func copyPart(
-        from source: String, range: String?, to key: String, uploadId: String, number: Int, conditions: [(String, String)]
-    ) async throws -> CopiedObject {
-        _ = try await self.upload(uploadId, of: key)
-        let read = try await self.read(source, ReadRequest(range: range, conditions: Preconditions.readConditions(conditions)))
-        guard let body = read.body, let length = read.length else { throw S3Error.forStatus(503) }
-        let stored = try await self.uploadPart(
-            key, uploadId: uploadId, number: number, Payload(content: .stream(.stream(body, length: .known(Int64(length)))), length: length))
-        return CopiedObject(etag: stored.etag, lastModified: Date())
-    }
-
     func completeUpload(_ key: String, uploadId: String, parts: [(number: Int, etag: String)]) async throws -> String {
-        let record = try await self.upload(uploadId, of: key)
-        let stored = Dictionary(try await self.parts(uploadId).map { ($0.number, $0) }, uniquingKeysWith: { first, _ in first })
-        var document = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>"
-        var previous = 0
-        for part in parts {
-            guard part.number > previous else { throw Preconditions.invalidPartOrder }
-            previous = part.number
-            guard let found = stored[part.number], Preconditions.matches(part.etag, found.etag) else { throw Preconditions.invalidPart }
-            document += "<Latest>\(Self.blockId(uploadId, part.number))</Latest>"
-        }
-        document += "</BlockList>"
-        guard !parts.isEmpty else { throw GatewayHandler.malformed }
+        let attributes = try await self.completable(key, uploadId: uploadId, parts: parts)
+        let blocks = parts.map { "<Latest>\(Self.blockId(uploadId, $0.number))</Latest>" }.joined()
+        let document = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>\(blocks)</BlockList>"
         let body = ByteBuffer(string: document)
         let committed = try await self.send(
-            "PUT", blob: key, query: [("comp", "blocklist")], headers: Self.blobHeaders(record.attributes),
+            "PUT", blob: key, query: [("comp", "blocklist")], headers: Self.blobHeaders(attributes),
             body: Payload(content: .whole(body), length: body.readableBytes)
         )
         if committed.status == .badRequest, committed.headers.first(name: "x-ms-error-code") == "InvalidBlockList" {
@@ -214,18 +172,6 @@ struct AzureObjectStore: ObjectStore {
         try await Self.requireSuccess(committed)
         try? await self.removeUpload(uploadId)
         return Self.etag(committed.headers)
-    }
-
-    func abortUpload(_ key: String, uploadId: String) async throws {
-        _ = try await self.upload(uploadId, of: key)
-        try await self.removeUpload(uploadId)
-    }
-
-    func listParts(_ key: String, uploadId: String, marker: Int, maxParts: Int) async throws -> PartsPage {
-        _ = try await self.upload(uploadId, of: key)
-        let after = try await self.parts(uploadId).filter { $0.number > marker }
-        let page = Array(after.prefix(maxParts))
-        return PartsPage(parts: page, nextMarker: after.count > page.count ? page.last?.number : nil)
     }
 
     func listUploads(_ request: UploadsRequest) async throws -> UploadsPage {
@@ -248,8 +194,7 @@ struct AzureObjectStore: ObjectStore {
 
     // MARK: Uploads' blobs
 
-    /// The record of upload `uploadId` of `key`; `NoSuchUpload` when there is none.
-    func upload(_ uploadId: String, of key: String) async throws -> (key: String, attributes: [(String, String)]) {
+    func upload(_ uploadId: String, of key: String) async throws -> [(String, String)] {
         guard UploadLedger.isUploadId(uploadId) else { throw S3Error.forStatus(404, missing: "NoSuchUpload") }
         let marker = try await self.send("HEAD", blob: UploadLedger.markerName(uploadId))
         guard marker.status == .ok, let record = UploadLedger.read(marker.headers.first(name: "x-ms-meta-\(UploadLedger.metadataName)")),
@@ -258,7 +203,7 @@ struct AzureObjectStore: ObjectStore {
             if marker.status.code >= 500 { try await Self.requireSuccess(marker, head: true) }
             throw S3Error.forStatus(404, missing: "NoSuchUpload")
         }
-        return record
+        return record.attributes
     }
 
     /// A part's block id: the upload and the part number, base64 (every id of a blob has one length).
@@ -268,7 +213,6 @@ struct AzureObjectStore: ObjectStore {
         return Data(id.utf8).base64EncodedString()
     }
 
-    /// Every part recorded for an upload, by number.
     func parts(_ uploadId: String) async throws -> [PartSummary] {
         var parts: [PartSummary] = []
         var marker: String?
@@ -290,7 +234,6 @@ struct AzureObjectStore: ObjectStore {
         return parts.sorted { $0.number < $1.number }
     }
 
-    /// Removes an upload's part records, then its marker.
     func removeUpload(_ uploadId: String) async throws {
         for part in try await self.parts(uploadId) { try await self.remove(UploadLedger.partName(uploadId, part.number)) }
         try await self.remove(UploadLedger.markerName(uploadId))
@@ -382,31 +325,25 @@ struct AzureObjectStore: ObjectStore {
     func sourceConditions(_ source: String, _ conditions: [(String, String)]) async throws -> [(String, String)] {
         guard !conditions.isEmpty else { return [] }
         let properties = try await self.properties(source)
-        do {
-            try Preconditions.check(
-                Preconditions.readConditions(conditions), etag: Self.etag(properties.headers), lastModified: Self.lastModified(properties.headers))
-        } catch {
-            throw Preconditions.failed
-        }
+        let conditions = Preconditions.readConditions(conditions)
+        // A copy's failed source condition is 412, whichever failed.
+        guard
+            (try? Preconditions.notModified(conditions, etag: Self.etag(properties.headers), lastModified: Self.lastModified(properties.headers)))
+                == false
+        else { throw Preconditions.failed }
         return properties.headers.first(name: "etag").map { [("x-ms-source-if-match", $0)] } ?? []
     }
 
     /// `if-none-match: *` passes as it is; `if-match` on S3's ETag is checked here and pinned
     /// to Azure's.
     func writeConditions(_ key: String, _ conditions: [(String, String)]) async throws -> [(String, String)] {
-        var headers: [(String, String)] = []
-        if let ifNoneMatch = ObjectAttributes.value("if-none-match", in: conditions) {
-            guard ifNoneMatch.trimmingCharacters(in: .whitespaces) == "*" else {
-                throw S3Error("NotImplemented", "If-None-Match on writes takes only *", status: 501)
-            }
-            headers.append(("if-none-match", "*"))
+        let (absent, version) = try await Preconditions.write(conditions) { () async throws -> (etag: String, version: String)? in
+            let answer = try await self.send("HEAD", blob: key)
+            if answer.status == .notFound { return nil }
+            try await Self.requireSuccess(answer, head: true)
+            return (Self.etag(answer.headers), answer.headers.first(name: "etag") ?? "*")
         }
-        if let ifMatch = ObjectAttributes.value("if-match", in: conditions) {
-            let properties = try await self.properties(key)
-            guard Preconditions.matches(ifMatch, Self.etag(properties.headers)) else { throw Preconditions.failed }
-            headers.append(("if-match", properties.headers.first(name: "etag") ?? "*"))
-        }
-        return headers
+        return (absent ? [("if-none-match", "*")] : []) + (version.map { [("if-match", $0)] } ?? [])
     }
 
     // MARK: Translation

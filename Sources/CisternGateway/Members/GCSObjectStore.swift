@@ -18,7 +18,7 @@ import NIOHTTP1
 ///   the key and removes them; abort removes them; uploads left for a week are swept when the
 ///   bucket next starts one.
 /// - `Expires` and the storage class have no GCS attribute and are not kept.
-struct GCSObjectStore: ObjectStore {
+struct GCSObjectStore: LedgeredStore {
     let objects: GCSObjects
     let connection: BucketConnection
 
@@ -31,31 +31,23 @@ struct GCSObjectStore: ObjectStore {
 
     func read(_ key: String, _ request: ReadRequest) async throws -> ObjectRead {
         try UploadLedger.requireClientKey(key, missing: true)
-        // A version replaced between the description and the read is read again.
-        for _ in 0..<3 {
+        return try await ObjectRead.pinned(request) {
             guard let object = try await self.gcs({ try await self.objects.head(self.connection, name: key) }) else {
                 throw S3Error.forStatus(404)
             }
             var headers = Self.headers(object)
-            try Preconditions.check(request.conditions, etag: object.etag, lastModified: object.updated)
             if request.checksums, request.range == nil, let crc32c = object.crc32c { headers.append(("x-amz-checksum-crc32c", crc32c)) }
-            if request.head {
-                headers.append(("content-length", String(object.size)))
-                return ObjectRead(status: 200, headers: headers, body: nil)
-            }
-            let content: HTTPClientResponse?
+            return DescribedObject(headers: headers, etag: object.etag, lastModified: object.updated, size: object.size, version: object.generation)
+        } content: { generation in
             do {
-                content = try await self.objects.get(self.connection, name: key, range: request.range, generation: object.generation)
+                guard let content = try await self.objects.get(self.connection, name: key, range: request.range, generation: generation) else {
+                    throw S3Error.forStatus(404)
+                }
+                return content
             } catch let error as ProviderError where error.httpStatus == 412 {
-                continue
+                return nil
             }
-            guard let content else { throw S3Error.forStatus(404) }
-            for name in ["content-length", "content-range"] {
-                if let value = content.headers.first(name: name) { headers.append((name, value)) }
-            }
-            return ObjectRead(status: Int(content.status.code), headers: headers, body: content.body)
         }
-        throw S3Error("ServiceUnavailable", "The object kept changing while it was read. Please try again.", status: 503)
     }
 
     func put(_ key: String, _ body: Payload, attributes: [(String, String)], conditions: [(String, String)]) async throws -> StoredObject {
@@ -84,28 +76,9 @@ struct GCSObjectStore: ObjectStore {
             + reserved.map { ($0, S3Error.accessDenied("Keys under \(UploadLedger.prefix) are reserved for uploads in progress")) }
     }
 
-    /// Deletes objects a few at a time (the JSON API has no multi-object delete): those that
-    /// could not be deleted, each with why. A name that is not there counts as deleted.
+    /// Deletes objects (the JSON API has no multi-object delete); a name that is not there counts as deleted.
     func remove(names: [String]) async -> [(key: String, error: S3Error)] {
-        var failed: [(key: String, error: S3Error)] = []
-        for batch in stride(from: 0, to: names.count, by: 16).map({ names[$0..<min($0 + 16, names.count)] }) {
-            failed += await withTaskGroup(of: (String, S3Error?).self) { group in
-                for name in batch {
-                    group.addTask {
-                        do {
-                            _ = try await self.gcs { try await self.objects.delete(self.connection, name: name) }
-                            return (name, nil)
-                        } catch {
-                            return (name, error as? S3Error ?? S3Error("ServiceUnavailable", "The provider did not answer", status: 503))
-                        }
-                    }
-                }
-                var failures: [(key: String, error: S3Error)] = []
-                for await (name, error) in group { if let error { failures.append((name, error)) } }
-                return failures
-            }
-        }
-        return failed
+        await UploadLedger.deleteEach(names) { name in _ = try await self.gcs { try await self.objects.delete(self.connection, name: name) } }
     }
 
     func list(_ request: ListRequest) async throws -> ListPage {
@@ -161,30 +134,9 @@ struct GCSObjectStore: ObjectStore {
         return StoredObject(etag: object.etag, checksums: body.checksums.filter { $0.0.hasPrefix("x-amz-checksum-") })
     }
 
-    func copyPart(
-        from source: String, range: String?, to key: String, uploadId: String, number: Int, conditions: [(String, String)]
-    ) async throws -> CopiedObject {
-        _ = try await self.upload(uploadId, of: key)
-        let read = try await self.read(source, ReadRequest(range: range, conditions: Preconditions.readConditions(conditions)))
-        guard let body = read.body, let length = read.length else { throw S3Error.forStatus(503) }
-        let stored = try await self.uploadPart(
-            key, uploadId: uploadId, number: number, Payload(content: .stream(.stream(body, length: .known(Int64(length)))), length: length)
-        )
-        return CopiedObject(etag: stored.etag, lastModified: Date())
-    }
-
     func completeUpload(_ key: String, uploadId: String, parts: [(number: Int, etag: String)]) async throws -> String {
-        let marker = try await self.upload(uploadId, of: key)
-        let stored = Dictionary(try await self.parts(uploadId).map { ($0.number, $0) }, uniquingKeysWith: { first, _ in first })
-        var sources: [String] = []
-        var previous = 0
-        for part in parts {
-            guard part.number > previous else { throw Preconditions.invalidPartOrder }
-            previous = part.number
-            guard let found = stored[part.number], Preconditions.matches(part.etag, found.etag) else { throw Preconditions.invalidPart }
-            sources.append(UploadLedger.partName(uploadId, part.number))
-        }
-        guard !sources.isEmpty else { throw GatewayHandler.malformed }
+        let attributes = try await self.completable(key, uploadId: uploadId, parts: parts)
+        var sources = parts.map { UploadLedger.partName(uploadId, $0.number) }
         // Compose takes 32 sources: larger uploads compose in rounds of intermediate objects.
         var round = 0
         while sources.count > 32 {
@@ -198,25 +150,12 @@ struct GCSObjectStore: ObjectStore {
             }
             sources = joined
         }
-        let attributes = UploadLedger.read(marker.metadata[UploadLedger.metadataName])?.attributes ?? []
         let final = sources
         let object = try await self.gcs {
             try await self.objects.compose(self.connection, sources: final, into: key, attributes: Self.attributes(attributes))
         }
-        try? await self.remove(uploadId)
+        try? await self.removeUpload(uploadId)
         return object.etag
-    }
-
-    func abortUpload(_ key: String, uploadId: String) async throws {
-        _ = try await self.upload(uploadId, of: key)
-        try await self.remove(uploadId)
-    }
-
-    func listParts(_ key: String, uploadId: String, marker: Int, maxParts: Int) async throws -> PartsPage {
-        _ = try await self.upload(uploadId, of: key)
-        let after = try await self.parts(uploadId).filter { $0.number > marker }
-        let page = Array(after.prefix(maxParts))
-        return PartsPage(parts: page, nextMarker: after.count > page.count ? page.last?.number : nil)
     }
 
     func listUploads(_ request: UploadsRequest) async throws -> UploadsPage {
@@ -249,16 +188,14 @@ struct GCSObjectStore: ObjectStore {
 
     // MARK: Uploads' objects
 
-    /// The marker of upload `uploadId` of `key`; `NoSuchUpload` when there is none.
-    func upload(_ uploadId: String, of key: String) async throws -> GCSObject {
+    func upload(_ uploadId: String, of key: String) async throws -> [(String, String)] {
         guard UploadLedger.isUploadId(uploadId),
             let marker = try await self.gcs({ try await self.objects.head(self.connection, name: UploadLedger.markerName(uploadId)) }),
-            UploadLedger.read(marker.metadata[UploadLedger.metadataName])?.key == key
+            let record = UploadLedger.read(marker.metadata[UploadLedger.metadataName]), record.key == key
         else { throw S3Error.forStatus(404, missing: "NoSuchUpload") }
-        return marker
+        return record.attributes
     }
 
-    /// Every part of an upload, by number.
     func parts(_ uploadId: String) async throws -> [PartSummary] {
         var parts: [PartSummary] = []
         var token: String?
@@ -276,8 +213,7 @@ struct GCSObjectStore: ObjectStore {
         return parts.sorted { $0.number < $1.number }
     }
 
-    /// Removes an upload's parts, then its marker.
-    func remove(_ uploadId: String) async throws {
+    func removeUpload(_ uploadId: String) async throws {
         var token: String?
         let marker = UploadLedger.markerName(uploadId)
         repeat {
@@ -304,7 +240,7 @@ struct GCSObjectStore: ObjectStore {
                 guard let marker = try? await self.objects.head(self.connection, name: UploadLedger.markerName(id)),
                     marker.updated.map({ now.timeIntervalSince($0) > UploadLedger.abandonedAfter }) ?? false
                 else { continue }
-                try? await self.remove(id)
+                try? await self.removeUpload(id)
             }
         }
     }
@@ -340,21 +276,10 @@ struct GCSObjectStore: ObjectStore {
     /// `if-none-match: *` is GCS's `ifGenerationMatch=0`; `if-match` pins the generation whose
     /// ETag it names.
     func writePreconditions(_ key: String, _ conditions: [(String, String)]) async throws -> [(String, String)] {
-        var preconditions: [(String, String)] = []
-        if let ifNoneMatch = ObjectAttributes.value("if-none-match", in: conditions) {
-            guard ifNoneMatch.trimmingCharacters(in: .whitespaces) == "*" else {
-                throw S3Error("NotImplemented", "If-None-Match on writes takes only *", status: 501)
-            }
-            preconditions.append(("ifGenerationMatch", "0"))
+        let (absent, generation) = try await Preconditions.write(conditions) {
+            try await self.gcs { try await self.objects.head(self.connection, name: key) }.map { ($0.etag, $0.generation) }
         }
-        if let ifMatch = ObjectAttributes.value("if-match", in: conditions) {
-            guard let current = try await self.gcs({ try await self.objects.head(self.connection, name: key) }) else {
-                throw S3Error.forStatus(404)
-            }
-            guard Preconditions.matches(ifMatch, current.etag) else { throw Preconditions.failed }
-            preconditions.append(("ifGenerationMatch", current.generation))
-        }
-        return preconditions
+        return (absent ? [("ifGenerationMatch", "0")] : []) + (generation.map { [("ifGenerationMatch", $0)] } ?? [])
     }
 
     /// A copy's `x-amz-copy-source-if-*` conditions, checked on the source, whose generation the
@@ -364,11 +289,9 @@ struct GCSObjectStore: ObjectStore {
         guard let object = try await self.gcs({ try await self.objects.head(self.connection, name: source) }) else {
             throw S3Error.forStatus(404)
         }
-        do {
-            try Preconditions.check(Preconditions.readConditions(conditions), etag: object.etag, lastModified: object.updated)
-        } catch {
-            throw Preconditions.failed
-        }
+        // A copy's failed source condition is 412, whichever failed.
+        guard (try? Preconditions.notModified(Preconditions.readConditions(conditions), etag: object.etag, lastModified: object.updated)) == false
+        else { throw Preconditions.failed }
         return [("ifSourceGenerationMatch", object.generation)]
     }
 

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Synchronization
 
@@ -74,6 +75,37 @@ enum UploadLedger {
         return page
     }
 
+    /// ListParts' page of an upload's `parts` (all of them, by number): those after `marker`.
+    static func page(_ parts: [PartSummary], after marker: Int, max: Int) -> PartsPage {
+        let after = parts.filter { $0.number > marker }
+        let page = Array(after.prefix(max))
+        return PartsPage(parts: page, nextMarker: after.count > page.count ? page.last?.number : nil)
+    }
+
+    /// Deletes `names` with `delete`, 16 at a time, for providers with no multi-object delete:
+    /// those that could not be deleted, each with why.
+    static func deleteEach(_ names: [String], _ delete: @escaping @Sendable (String) async throws -> Void) async -> [(key: String, error: S3Error)] {
+        var failed: [(key: String, error: S3Error)] = []
+        for batch in stride(from: 0, to: names.count, by: 16).map({ names[$0..<min($0 + 16, names.count)] }) {
+            failed += await withTaskGroup(of: (String, S3Error?).self) { group in
+                for name in batch {
+                    group.addTask {
+                        do {
+                            try await delete(name)
+                            return (name, nil)
+                        } catch {
+                            return (name, error as? S3Error ?? S3Error("ServiceUnavailable", "The provider did not answer", status: 503))
+                        }
+                    }
+                }
+                var failures: [(key: String, error: S3Error)] = []
+                for await (name, error) in group { if let error { failures.append((name, error)) } }
+                return failures
+            }
+        }
+        return failed
+    }
+
     /// When each bucket was last swept by this process.
     static let swept = Mutex<[String: Date]>([:])
 
@@ -84,5 +116,55 @@ enum UploadLedger {
             swept[bucket] = now
             return true
         }
+    }
+}
+
+/// A store that keeps multipart uploads in an `UploadLedger`: what GCS and Azure members share.
+protocol LedgeredStore: ObjectStore {
+    /// The attributes upload `uploadId` of `key` was started with; `NoSuchUpload` when there is no such upload.
+    func upload(_ uploadId: String, of key: String) async throws -> [(String, String)]
+    /// Every part of an upload, by number.
+    func parts(_ uploadId: String) async throws -> [PartSummary]
+    /// Removes an upload's parts and its marker.
+    func removeUpload(_ uploadId: String) async throws
+}
+
+extension LedgeredStore {
+    func abortUpload(_ key: String, uploadId: String) async throws {
+        _ = try await self.upload(uploadId, of: key)
+        try await self.removeUpload(uploadId)
+    }
+
+    func listParts(_ key: String, uploadId: String, marker: Int, maxParts: Int) async throws -> PartsPage {
+        _ = try await self.upload(uploadId, of: key)
+        return UploadLedger.page(try await self.parts(uploadId), after: marker, max: maxParts)
+    }
+
+    /// UploadPartCopy: the source (its range) read and uploaded as the part.
+    func copyPart(
+        from source: String, range: String?, to key: String, uploadId: String, number: Int, conditions: [(String, String)]
+    ) async throws -> CopiedObject {
+        _ = try await self.upload(uploadId, of: key)
+        let read = try await self.read(source, ReadRequest(range: range, conditions: Preconditions.readConditions(conditions)))
+        // A copy's failed source condition is 412, whichever failed.
+        guard read.status != 304 else { throw Preconditions.failed }
+        guard let body = read.body, let length = read.length else { throw S3Error.forStatus(503) }
+        let payload = Payload(content: .stream(.stream(body, length: .known(Int64(length)))), length: length)
+        return CopiedObject(etag: try await self.uploadPart(key, uploadId: uploadId, number: number, payload).etag, lastModified: Date())
+    }
+
+    /// The checks of CompleteMultipartUpload: the upload exists for `key`, the parts are named in
+    /// ascending order, each was uploaded with the ETag given. Returns the upload's attributes.
+    func completable(_ key: String, uploadId: String, parts: [(number: Int, etag: String)]) async throws -> [(String, String)] {
+        let attributes = try await self.upload(uploadId, of: key)
+        guard !parts.isEmpty else { throw GatewayHandler.malformed }
+        let stored = Dictionary(try await self.parts(uploadId).map { ($0.number, $0) }, uniquingKeysWith: { first, _ in first })
+        var previous = 0
+        for part in parts {
+            guard part.number > previous else { throw Preconditions.invalidPartOrder }
+            previous = part.number
+            guard let found = stored[part.number], Preconditions.matches(part.etag, found.etag) else { throw Preconditions.invalidPart }
+        }
+        return attributes
     }
 }
