@@ -296,6 +296,36 @@ struct AzureObjectStoreTests {
         }
     }
 
+    /// Starting an upload sweeps the container of uploads left for over a week (once an hour
+    /// per container and process), and only of those.
+    @Test func startingAnUploadSweepsAbandonedOnes() async throws {
+        let old = "1a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+        let recent = "2a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+        let now = Int64(Date().timeIntervalSince1970)
+        func marker(_ id: String, at seconds: Int64) -> String {
+            "<Blob><Name>.cistern-uploads/\(id)/upload</Name><Properties><Last-Modified>\(CivilDate.httpDate(secondsSince1970: seconds))"
+                + "</Last-Modified><Etag>0x1</Etag><Content-Length>0</Content-Length><BlobType>BlockBlob</BlobType></Properties>"
+                + "<Metadata><cisternupload>\(UploadLedger.record(key: "k/\(id)", attributes: []))</cisternupload></Metadata></Blob>"
+        }
+        let listing =
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults ContainerName=\"backups\"><Prefix>.cistern-uploads/</Prefix>"
+            + "<Blobs>\(marker(old, at: now - 8 * 86_400))\(marker(recent, at: now - 3_600))</Blobs><NextMarker /></EnumerationResults>"
+        let empty = "<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults><Blobs /><NextMarker /></EnumerationResults>"
+        try await Self.withStore { store, server in
+            server.script([
+                ScriptedHTTPServer.Answer(status: 201), ScriptedHTTPServer.Answer(status: 200, body: Array(listing.utf8)),
+                ScriptedHTTPServer.Answer(status: 200, body: Array(empty.utf8)), ScriptedHTTPServer.Answer(status: 202),
+            ])
+            _ = try await store.createUpload("new.bin", attributes: [])
+            let deadline = ContinuousClock.now + .seconds(30)
+            while server.requests.count < 4 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            let requests = server.requests.map(Self.shape)
+            #expect(requests.count == 4, "\(requests.map(\.path))")
+            #expect(requests.last?.method == "DELETE" && requests.last?.path == "/backups/.cistern-uploads/\(old)/upload")
+            #expect(!requests.contains { $0.path.contains(recent) }, "a recent upload is left alone")
+        }
+    }
+
     @Test func metadataNamesGoThereAndBackUnchanged() {
         for name in ["origin", "my-key", "9lives", "under_score", "ünï", "a.b c"] {
             let encoded = AzureObjectStore.metadataName(encoding: name)

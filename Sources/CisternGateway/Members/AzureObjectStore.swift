@@ -136,7 +136,7 @@ struct AzureObjectStore: LedgeredStore {
         let record = [("x-ms-meta-\(UploadLedger.metadataName)", UploadLedger.record(key: key, attributes: attributes))]
         try await Self.requireSuccess(
             try await self.send("PUT", blob: UploadLedger.markerName(uploadId), headers: [("x-ms-blob-type", "BlockBlob")] + record))
-        self.sweepIfDue()
+        self.sweepIfDue("blob|\(self.connection.key)|\(self.connection.bucket)")
         return uploadId
     }
 
@@ -244,19 +244,6 @@ struct AzureObjectStore: LedgeredStore {
         let answer = try await self.send("DELETE", blob: name)
         if answer.status == .notFound { return }
         try await Self.requireSuccess(answer)
-    }
-
-    /// Removes the uploads of this container started over a week ago, in the background, when
-    /// the container is due a sweep.
-    func sweepIfDue() {
-        let now = Date()
-        guard UploadLedger.sweepDue("blob|\(self.connection.key)|\(self.connection.bucket)", now: now) else { return }
-        Task {
-            let uploads = try await self.listUploads(UploadsRequest(maxUploads: 1000))
-            for upload in uploads.uploads where upload.initiated.map({ now.timeIntervalSince($0) > UploadLedger.abandonedAfter }) ?? false {
-                try? await self.removeUpload(upload.uploadId)
-            }
-        }
     }
 
     // MARK: Requests

@@ -118,7 +118,7 @@ struct GCSObjectStore: LedgeredStore {
         _ = try await self.gcs {
             try await self.objects.put(self.connection, name: UploadLedger.markerName(uploadId), body: ByteBuffer(), attributes: recorded)
         }
-        self.sweepIfDue()
+        self.sweepIfDue("gcs|\(self.connection.endpoint ?? "")|\(self.connection.bucket)")
         return uploadId
     }
 
@@ -226,23 +226,6 @@ struct GCSObjectStore: LedgeredStore {
             token = listing.nextPageToken
         } while token != nil
         _ = try await self.gcs { try await self.objects.delete(self.connection, name: marker) }
-    }
-
-    /// Removes the uploads of this bucket started over a week ago, in the background, when the
-    /// bucket is due a sweep.
-    func sweepIfDue() {
-        let now = Date()
-        guard UploadLedger.sweepDue("gcs|\(self.connection.endpoint ?? "")|\(self.connection.bucket)", now: now) else { return }
-        Task {
-            let listing = try await self.objects.list(self.connection, prefix: UploadLedger.prefix, delimiter: "/", pageToken: nil, maxResults: 1000)
-            for prefix in listing.prefixes {
-                let id = UploadLedger.uploadId(ofPrefix: prefix)
-                guard let marker = try? await self.objects.head(self.connection, name: UploadLedger.markerName(id)),
-                    marker.updated.map({ now.timeIntervalSince($0) > UploadLedger.abandonedAfter }) ?? false
-                else { continue }
-                try? await self.removeUpload(id)
-            }
-        }
     }
 
     // MARK: Translation

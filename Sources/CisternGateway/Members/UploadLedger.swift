@@ -153,6 +153,19 @@ extension LedgeredStore {
         return CopiedObject(etag: try await self.uploadPart(key, uploadId: uploadId, number: number, payload).etag, lastModified: Date())
     }
 
+    /// Removes the uploads of this bucket started more than `abandonedAfter` ago, in the
+    /// background, when the bucket (`bucket` names it among this process's) is due a sweep.
+    @discardableResult
+    func sweepIfDue(_ bucket: String, now: Date = Date()) -> Task<Void, Never>? {
+        guard UploadLedger.sweepDue(bucket, now: now) else { return nil }
+        return Task {
+            guard let uploads = try? await self.listUploads(UploadsRequest(maxUploads: 1000)) else { return }
+            for upload in uploads.uploads where upload.initiated.map({ now.timeIntervalSince($0) > UploadLedger.abandonedAfter }) ?? false {
+                try? await self.removeUpload(upload.uploadId)
+            }
+        }
+    }
+
     /// The checks of CompleteMultipartUpload: the upload exists for `key`, the parts are named in
     /// ascending order, each was uploaded with the ETag given. Returns the upload's attributes.
     func completable(_ key: String, uploadId: String, parts: [(number: Int, etag: String)]) async throws -> [(String, String)] {
