@@ -98,16 +98,19 @@ public struct GCSListing: Sendable {
 /// emulators): what the S3 gateway's GCS members are made of (issue 21). `preconditions` are
 /// GCS's query parameters (`ifGenerationMatch`, `ifSourceGenerationMatch`...).
 public struct GCSObjects: Sendable {
-    var provider: GCSProvider
+    let provider: GCSProvider
+    /// The most one object request may take (the token exchange keeps the provider's own bound).
+    var timeout: TimeAmount
 
     public init(_ provider: GCSProvider) {
         self.provider = provider
+        self.timeout = provider.timeout
     }
 
-    /// The same client with each request bounded by `timeout`.
+    /// The same client with each object request bounded by `timeout`.
     public func timed(_ timeout: TimeAmount) -> GCSObjects {
         var timed = self
-        timed.provider.timeout = timeout
+        timed.timeout = timeout
         return timed
     }
 
@@ -162,7 +165,7 @@ public struct GCSObjects: Sendable {
         let request = try await self.request(
             connection, "GET", path: "/o/\(SigV4.encode(name))", query: query, headers: range.map { [("Range", $0)] } ?? []
         )
-        let response = try await self.provider.http.execute(request, timeout: self.provider.timeout)
+        let response = try await self.provider.http.execute(request, timeout: self.timeout)
         switch response.status.code {
         case 404:
             return nil
@@ -261,7 +264,7 @@ public struct GCSObjects: Sendable {
         headers: [(String, String)] = [], body: HTTPClientRequest.Body? = nil, accepting: Set<Int> = []
     ) async throws -> ProviderResponse {
         let request = try await self.request(connection, method, upload: upload, path: path, query: query, headers: headers, body: body)
-        let response = try await ProviderResponse.fetch(request, with: self.provider.http, timeout: self.provider.timeout, limit: 16 * 1024 * 1024)
+        let response = try await ProviderResponse.fetch(request, with: self.provider.http, timeout: self.timeout, limit: 16 * 1024 * 1024)
         if !accepting.contains(response.status), let failure = response.failure { throw failure }
         return response
     }

@@ -17,7 +17,7 @@ import NIOHTTP1
 /// for emulators such as fake-gcs-server, which accept anonymous requests.
 public struct GCSProvider: StorageProvider {
     let http: HTTPClient
-    var timeout: TimeAmount
+    let timeout: TimeAmount
     let tokenURL: String?
     let tokens: GCSTokenCache
     let hmac: S3Provider

@@ -1,9 +1,14 @@
+import AsyncHTTPClient
 import CisternCore
-import CisternGateway
 import CisternStore
+import CisternTestSupport
 import Crypto
+import CryptoExtras
 import Foundation
+import NIOCore
 import Testing
+
+@testable import CisternGateway
 
 /// GCS members (the JSON API, against fake-gcs-server) behind the S3 gateway: what boto3 and
 /// rclone do not show in scripts/gateway-clients. Conditional and ranged reads, checksums,
@@ -149,4 +154,53 @@ struct GCSGatewayTests {
     }
 
     static func value(_ element: String, in body: [UInt8]) -> String? { Self.values(element, in: body).first }
+}
+
+/// A GCS member reached with a service account: the store asks the token endpoint for an access
+/// token wide enough to write, and sends it with every JSON API request (a scripted server plays
+/// both the token endpoint and GCS, which fake-gcs-server cannot: it takes any request).
+@Suite("GCS members with a service account")
+struct GCSServiceAccountTests {
+    @Test func theStoreWritesWithAReadWriteToken() async throws {
+        let server = try await ScriptedHTTPServer()
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let stores = ObjectStores(http: http, gcsTokenURL: "http://127.0.0.1:\(server.port)/token")
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let connection = BucketConnection(
+            storageType: .gcs, bucket: "reports", key: "writer@project.iam.gserviceaccount.com", secret: SecretValue(key.pemRepresentation),
+            endpoint: "http://127.0.0.1:\(server.port)", region: nil
+        )
+        let object = #"{"name":"a.txt","size":"5","md5Hash":"XUFAKrxLKna5cZ2REBfFkg==","generation":"7","contentType":"text/plain"}"#
+        server.script([
+            .init(
+                status: 200, headers: [("Content-Type", "application/json")], body: Array(#"{"access_token":"ya29.token","expires_in":3600}"#.utf8)),
+            .init(status: 200, headers: [("Content-Type", "application/json")], body: Array(object.utf8)),
+        ])
+        do {
+            let store = stores.store(for: connection, timeout: .seconds(30))
+            let stored = try await store.put(
+                "a.txt", .whole(ByteBuffer(string: "hello")), attributes: [("content-type", "text/plain")], conditions: [])
+            #expect(stored.etag == "\"5d41402abc4b2a76b9719d911017c592\"")
+            let requests = server.requests
+            #expect(requests.count == 2)
+            let form = String(decoding: requests[0].body, as: UTF8.self)
+            let assertion = try #require(form.components(separatedBy: "assertion=").last)
+            let claims = try #require(Data(base64Encoded: Self.padded(String(assertion.split(separator: ".")[1]))))
+            #expect(String(decoding: claims, as: UTF8.self).contains("devstorage.read_write"), "the token's scope allows writing")
+            #expect(requests[1].target.hasPrefix("/upload/storage/v1/b/reports/o?uploadType=multipart"))
+            #expect(requests[1].header("authorization") == "Bearer ya29.token")
+        } catch {
+            try await http.shutdown()
+            try await server.close()
+            throw error
+        }
+        try await http.shutdown()
+        try await server.close()
+    }
+
+    /// base64url as base64, padded.
+    static func padded(_ text: String) -> String {
+        let base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        return base64 + String(repeating: "=", count: (4 - base64.count % 4) % 4)
+    }
 }
