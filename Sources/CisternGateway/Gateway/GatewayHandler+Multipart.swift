@@ -6,7 +6,6 @@ import Foundation
 import HTTPTypes
 import HummingbirdCore
 import NIOCore
-import NIOHTTP1
 
 /// Multipart uploads, DeleteObjects and copies, through the members' stores with every key moved
 /// into the folder on the way in and out of it on the way back.

@@ -9,7 +9,6 @@ import HummingbirdCore
 import Logging
 import Metrics
 import NIOCore
-import NIOHTTP1
 
 /// Answers one S3 request: verifies its signature with the repository key's secret, checks the
 /// key's access, finds the members the bucket name routes to, and calls each member's provider

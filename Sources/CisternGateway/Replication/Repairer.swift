@@ -1,10 +1,8 @@
-import AsyncHTTPClient
 import CisternCore
 import CisternStore
 import Foundation
 import Logging
 import NIOCore
-import NIOHTTP1
 import ServiceLifecycle
 
 /// Brings MIRROR repositories' mirrors level with their masters: works the repair queue
