@@ -113,7 +113,7 @@ def main():
             "GetObject bytes out": (moved("cistern_gateway_bytes_total", operation="GetObject", direction="out"), 4 * 3072),
             "PutObject durations": (moved("http_server_request_duration_seconds_count", listener="gateway", route="PutObject", method="PUT",
                                           status="200"), 3),
-            "provider PUTs timed": (moved("cistern_provider_request_duration_seconds_count", provider="S3", operation="PUT"), 3),
+            "provider PutObjects timed": (moved("cistern_provider_request_duration_seconds_count", provider="S3", operation="PutObject"), 3),
         }
         for what, (got, wanted) in checks.items():
             expect(got == wanted, f"{what}: the counter moved by {got}, not {wanted}")

@@ -345,7 +345,7 @@ extension GatewayHandler {
         conditions: [(String, String)], range: String?, part: (uploadId: String, number: Int)?
     ) async throws -> CopiedObject {
         let request = ReadRequest(range: range, conditions: conditions.map { ($0.0.replacingOccurrences(of: "x-amz-copy-source-", with: ""), $0.1) })
-        let read = try await self.member(source, "GET") { try await $0.read(source.member.providerKey(sourceKey), request) }
+        let read = try await self.member(source, "GetObject") { try await $0.read(source.member.providerKey(sourceKey), request) }
         guard read.status != 304 else { throw Preconditions.failed }
         guard let body = read.body, let length = read.length else {
             throw S3Error("ServiceUnavailable", "The source's provider did not say how long the object is", status: 503)

@@ -216,7 +216,7 @@ struct GatewayHandler: Sendable {
         -> GatewayResponse
     {
         let listing = try Listing(kind, member: route.member, bucketName: name, query: query)
-        let page = listing.maxKeys == 0 ? ListPage() : try await self.member(route, "LIST") { try await $0.list(listing.request) }
+        let page = listing.maxKeys == 0 ? ListPage() : try await self.member(route, "ListObjects") { try await $0.list(listing.request) }
         return .xml(listing.render(page))
     }
 
@@ -244,7 +244,9 @@ struct GatewayHandler: Sendable {
         )
         let key = call.key ?? ""
         var response = try await self.failingOver(targets) { route in
-            let read = try await self.member(route, request.head ? "HEAD" : "GET") { try await $0.read(route.member.providerKey(key), request) }
+            let read = try await self.member(route, request.head ? "HeadObject" : "GetObject") {
+                try await $0.read(route.member.providerKey(key), request)
+            }
             var response = GatewayResponse(status: HTTPResponse.Status(code: read.status))
             Self.pass(read.headers, into: &response) { Self.passedHeaders.contains($0) || $0.hasPrefix(ObjectAttributes.metadataPrefix) }
             if let body = read.body { response.body = .upstream(body) }
@@ -332,14 +334,14 @@ struct GatewayHandler: Sendable {
                 try await store.put(route.member.providerKey(key), whole, attributes: object.attributes, conditions: conditions)
             }
             guard !object.conditions.isEmpty, !targets.mirrors.isEmpty else {
-                let results = await self.each(targets.all, "PUT") { store, route in try await put(store, route, object.conditions) }
+                let results = await self.each(targets.all, "PutObject") { store, route in try await put(store, route, object.conditions) }
                 return try await settled(results[0], zip(targets.mirrors, results.dropFirst()).map { ($0, $1.isSuccess) })
             }
             // A conditional write is the master's to decide: it goes there first, and to the
             // mirrors (without the condition) only once the master took it.
-            let primary = await self.each([targets.primary], "PUT") { store, route in try await put(store, route, object.conditions) }[0]
+            let primary = await self.each([targets.primary], "PutObject") { store, route in try await put(store, route, object.conditions) }[0]
             guard primary.isSuccess else { return try await settled(primary, []) }
-            let mirrors = await self.each(targets.mirrors, "PUT") { store, route in try await put(store, route, []) }
+            let mirrors = await self.each(targets.mirrors, "PutObject") { store, route in try await put(store, route, []) }
             return try await settled(primary, zip(targets.mirrors, mirrors).map { ($0, $1.isSuccess) })
         }
         return try await self.writeInParts(key, targets: targets, attributes: object.attributes, length: length, pieces: &pieces, settled)

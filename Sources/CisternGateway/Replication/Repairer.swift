@@ -89,16 +89,16 @@ struct Repairer: Service {
         let mirrorKey = mirror.member.providerKey(repositoryKey)
         let head: ObjectRead
         do {
-            head = try await handler.member(master, "HEAD") { try await $0.read(key, ReadRequest(head: true)) }
+            head = try await handler.member(master, "HeadObject") { try await $0.read(key, ReadRequest(head: true)) }
         } catch let error as S3Error where error.status == 404 {
-            try await handler.member(mirror, "DELETE") { try await $0.delete(mirrorKey) }
+            try await handler.member(mirror, "DeleteObject") { try await $0.delete(mirrorKey) }
             return
         }
-        let existing = try? await handler.member(mirror, "HEAD") { try await $0.read(mirrorKey, ReadRequest(head: true)) }
+        let existing = try? await handler.member(mirror, "HeadObject") { try await $0.read(mirrorKey, ReadRequest(head: true)) }
         if let etag = head.etag, let existing, existing.etag == etag, existing.length == head.length { return }
         // Read the version the HEAD saw; a master that changed since is caught by If-Match.
         let conditions = head.etag.map { [("if-match", $0)] } ?? []
-        let source = try await handler.member(master, "GET") { try await $0.read(key, ReadRequest(conditions: conditions)) }
+        let source = try await handler.member(master, "GetObject") { try await $0.read(key, ReadRequest(conditions: conditions)) }
         guard let body = source.body, let length = source.length else {
             throw S3Error("ServiceUnavailable", "The master did not say how long the object is", status: 503)
         }
@@ -136,7 +136,7 @@ struct Repairer: Service {
             }
             let request = ListRequest(
                 prefix: master.member.providerKey(""), startAfter: backfill.marker.isEmpty ? nil : master.member.providerKey(backfill.marker))
-            let page = try await self.handler.member(master, "LIST") { try await $0.list(request) }
+            let page = try await self.handler.member(master, "ListObjects") { try await $0.list(request) }
             let keys = page.objects.compactMap { master.member.repositoryKey($0.key) }
             let truncated = page.nextToken != nil && !keys.isEmpty
             try await self.store.advance(backfill, keys: keys, marker: keys.last ?? backfill.marker, done: !truncated, now: self.now)
