@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -69,6 +70,17 @@ public final class ScriptedHTTPServer: Sendable {
     public var requests: [Request] { self.state.withLockedValue { $0.requests } }
 
     public func close() async throws { try await self.channel.close() }
+
+    /// Runs `body` with a new server and an HTTP client, and takes both down after, whatever happens.
+    public static func with<T: Sendable>(_ body: (ScriptedHTTPServer, HTTPClient) async throws -> T) async throws -> T {
+        let server = try await ScriptedHTTPServer()
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let result: Result<T, any Error>
+        do { result = .success(try await body(server, http)) } catch { result = .failure(error) }
+        try await http.shutdown()
+        try await server.close()
+        return try result.get()
+    }
 
     private final class Handler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = HTTPServerRequestPart

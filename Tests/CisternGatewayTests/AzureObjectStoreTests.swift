@@ -56,21 +56,13 @@ struct AzureObjectStoreTests {
     }
 
     static func withStore(_ body: (AzureObjectStore, ScriptedHTTPServer) async throws -> Void) async throws {
-        let server = try await ScriptedHTTPServer()
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let connection = BucketConnection(
-            storageType: .blob, bucket: Self.fixtures["container"] as? String ?? "", key: Self.fixtures["account"] as? String ?? "",
-            secret: SecretValue(Self.fixtures["key"] as? String ?? ""), endpoint: "http://127.0.0.1:\(server.port)/cisternacct", region: nil
-        )
-        do {
+        try await ScriptedHTTPServer.with { server, http in
+            let connection = BucketConnection(
+                storageType: .blob, bucket: Self.fixtures["container"] as? String ?? "", key: Self.fixtures["account"] as? String ?? "",
+                secret: SecretValue(Self.fixtures["key"] as? String ?? ""), endpoint: "http://127.0.0.1:\(server.port)/cisternacct", region: nil
+            )
             try await body(AzureObjectStore(http: http, connection: connection, timeout: .seconds(30)), server)
-        } catch {
-            try await http.shutdown()
-            try await server.close()
-            throw error
         }
-        try await http.shutdown()
-        try await server.close()
     }
 
     // MARK: Comparing requests

@@ -190,21 +190,19 @@ struct GCSGatewayTests {
 @Suite("GCS members with a service account")
 struct GCSServiceAccountTests {
     @Test func theStoreWritesWithAReadWriteToken() async throws {
-        let server = try await ScriptedHTTPServer()
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let stores = ObjectStores(http: http, gcsTokenURL: "http://127.0.0.1:\(server.port)/token")
-        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
-        let connection = BucketConnection(
-            storageType: .gcs, bucket: "reports", key: "writer@project.iam.gserviceaccount.com", secret: SecretValue(key.pemRepresentation),
-            endpoint: "http://127.0.0.1:\(server.port)", region: nil
-        )
-        let object = #"{"name":"a.txt","size":"5","md5Hash":"XUFAKrxLKna5cZ2REBfFkg==","generation":"7","contentType":"text/plain"}"#
-        server.script([
-            .init(
-                status: 200, headers: [("Content-Type", "application/json")], body: Array(#"{"access_token":"ya29.token","expires_in":3600}"#.utf8)),
-            .init(status: 200, headers: [("Content-Type", "application/json")], body: Array(object.utf8)),
-        ])
-        do {
+        try await ScriptedHTTPServer.with { server, http in
+            let stores = ObjectStores(http: http, gcsTokenURL: "http://127.0.0.1:\(server.port)/token")
+            let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+            let connection = BucketConnection(
+                storageType: .gcs, bucket: "reports", key: "writer@project.iam.gserviceaccount.com", secret: SecretValue(key.pemRepresentation),
+                endpoint: "http://127.0.0.1:\(server.port)", region: nil
+            )
+            let token = #"{"access_token":"ya29.token","expires_in":3600}"#
+            let object = #"{"name":"a.txt","size":"5","md5Hash":"XUFAKrxLKna5cZ2REBfFkg==","generation":"7","contentType":"text/plain"}"#
+            server.script([
+                .init(status: 200, headers: [("Content-Type", "application/json")], body: Array(token.utf8)),
+                .init(status: 200, headers: [("Content-Type", "application/json")], body: Array(object.utf8)),
+            ])
             let store = stores.store(for: connection, timeout: .seconds(30))
             let stored = try await store.put(
                 "a.txt", .whole(ByteBuffer(string: "hello")), attributes: [("content-type", "text/plain")], conditions: [])
@@ -217,13 +215,7 @@ struct GCSServiceAccountTests {
             #expect(String(decoding: claims, as: UTF8.self).contains("devstorage.read_write"), "the token's scope allows writing")
             #expect(requests[1].target.hasPrefix("/upload/storage/v1/b/reports/o?uploadType=multipart"))
             #expect(requests[1].header("authorization") == "Bearer ya29.token")
-        } catch {
-            try await http.shutdown()
-            try await server.close()
-            throw error
         }
-        try await http.shutdown()
-        try await server.close()
     }
 
     /// base64url as base64, padded.
