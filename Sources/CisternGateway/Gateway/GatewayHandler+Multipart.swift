@@ -298,7 +298,7 @@ extension GatewayHandler {
         let ids = isPart ? try await self.memberUploadIds(call, targets) : [:]
         let replace = call.request.header("x-amz-metadata-directive")?.uppercased() == "REPLACE"
         let attributes = replace ? Self.attributes(call.request) : nil
-        let conditions = ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"].compactMap { name in
+        let conditions = Self.readConditions.compactMap { name in
             call.request.header("x-amz-copy-source-" + name).map { ("x-amz-copy-source-" + name, $0) }
         }
         let range = isPart ? call.request.header("x-amz-copy-source-range") : nil
@@ -344,16 +344,13 @@ extension GatewayHandler {
         from source: MemberRoute, _ sourceKey: String, to destination: MemberRoute, _ key: String, attributes: [(String, String)]?,
         conditions: [(String, String)], range: String?, part: (uploadId: String, number: Int)?
     ) async throws -> CopiedObject {
-        let request = ReadRequest(range: range, conditions: conditions.map { ($0.0.replacingOccurrences(of: "x-amz-copy-source-", with: ""), $0.1) })
+        let request = ReadRequest(range: range, conditions: Preconditions.readConditions(conditions))
         let read = try await self.member(source, "GetObject") { try await $0.read(source.member.providerKey(sourceKey), request) }
-        guard read.status != 304 else { throw Preconditions.failed }
-        guard let body = read.body, let length = read.length else {
-            throw S3Error("ServiceUnavailable", "The source's provider did not say how long the object is", status: 503)
-        }
+        let (body, length) = try read.copySource()
         if let part {
-            let payload = Payload(content: .stream(.stream(body, length: .known(Int64(length)))), length: length)
             let stored = try await self.member(destination, "UploadPart") {
-                try await $0.uploadPart(destination.member.providerKey(key), uploadId: part.uploadId, number: part.number, payload)
+                try await $0.uploadPart(
+                    destination.member.providerKey(key), uploadId: part.uploadId, number: part.number, .streaming(body, length: length))
             }
             return CopiedObject(etag: stored.etag, lastModified: self.timeSource.now)
         }

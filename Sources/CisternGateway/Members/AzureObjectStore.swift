@@ -70,17 +70,13 @@ struct AzureObjectStore: LedgeredStore {
         try await self.remove(key)
     }
 
-    func delete(_ keys: [String]) async throws -> [(key: String, error: S3Error)] {
-        await UploadLedger.deleteEach(keys) { key in try await self.delete(key) }
-    }
-
     func list(_ request: ListRequest) async throws -> ListPage {
         var marker = request.token
         var page = ListPage()
         // Without a token, a listing after a key pages from the start of the prefix, skipping.
+        let after = request.token == nil ? request.startAfter : nil
         repeat {
             let answer = try await self.listBlobs(prefix: request.prefix, delimiter: request.delimiter, marker: marker, maxResults: request.maxKeys)
-            let after = request.token == nil ? request.startAfter : nil
             for entry in answer.children("Blobs").flatMap(\.children) {
                 guard let name = entry.value("Name"), !name.hasPrefix(UploadLedger.prefix), after.map({ name > $0 }) ?? true else { continue }
                 if entry.name == "BlobPrefix" {
@@ -90,15 +86,13 @@ struct AzureObjectStore: LedgeredStore {
                         ObjectSummary(
                             key: name, size: properties.value("Content-Length").flatMap { Int64($0) } ?? 0,
                             etag: Self.etag(md5: properties.value("Content-MD5"), azure: properties.value("Etag")),
-                            lastModified: properties.value("Last-Modified").flatMap(CivilDate.parseHTTPDate).map {
-                                Date(timeIntervalSince1970: Double($0))
-                            },
+                            lastModified: Self.date(properties.value("Last-Modified")),
                             storageClass: "STANDARD"
                         ))
                 }
             }
             marker = answer.value("NextMarker").flatMap { $0.isEmpty ? nil : $0 }
-        } while marker != nil && page.objects.isEmpty && page.prefixes.isEmpty && request.token == nil && request.startAfter != nil
+        } while marker != nil && page.objects.isEmpty && page.prefixes.isEmpty && after != nil
         page.nextToken = marker
         return page
     }
@@ -184,8 +178,7 @@ struct AzureObjectStore: LedgeredStore {
                     let record = UploadLedger.read(blob.child("Metadata")?.value(UploadLedger.metadataName))
                 else { continue }
                 let id = UploadLedger.uploadId(ofPrefix: String(name.dropLast("upload".count)))
-                let initiated = blob.child("Properties")?.value("Last-Modified").flatMap(CivilDate.parseHTTPDate)
-                uploads.append(UploadSummary(key: record.key, uploadId: id, initiated: initiated.map { Date(timeIntervalSince1970: Double($0)) }))
+                uploads.append(UploadSummary(key: record.key, uploadId: id, initiated: Self.date(blob.child("Properties")?.value("Last-Modified"))))
             }
             marker = answer.value("NextMarker").flatMap { $0.isEmpty ? nil : $0 }
         } while marker != nil && uploads.count < 100_000
@@ -223,11 +216,10 @@ struct AzureObjectStore: LedgeredStore {
                 guard let name = blob.value("Name"), let number = Int(name.dropFirst(prefix.count)), let metadata = blob.child("Metadata"),
                     let etag = metadata.value("cisternetag")
                 else { continue }
-                let modified = blob.child("Properties")?.value("Last-Modified").flatMap(CivilDate.parseHTTPDate)
                 parts.append(
                     PartSummary(
                         number: number, etag: etag, size: metadata.value("cisternsize").flatMap { Int64($0) } ?? 0,
-                        lastModified: modified.map { Date(timeIntervalSince1970: Double($0)) }))
+                        lastModified: Self.date(blob.child("Properties")?.value("Last-Modified"))))
             }
             marker = answer.value("NextMarker").flatMap { $0.isEmpty ? nil : $0 }
         } while marker != nil
@@ -346,9 +338,10 @@ struct AzureObjectStore: LedgeredStore {
         return "\"\(bare)\""
     }
 
-    static func lastModified(_ headers: HTTPHeaders) -> Date? {
-        headers.first(name: "last-modified").flatMap(CivilDate.parseHTTPDate).map { Date(timeIntervalSince1970: Double($0)) }
-    }
+    static func lastModified(_ headers: HTTPHeaders) -> Date? { Self.date(headers.first(name: "last-modified")) }
+
+    /// Azure's dates (`Last-Modified`, in headers and listings) are HTTP dates.
+    static func date(_ text: String?) -> Date? { text.flatMap(CivilDate.parseHTTPDate).map { Date(timeIntervalSince1970: Double($0)) } }
 
     /// A blob's stored headers in S3's vocabulary.
     static func objectHeaders(_ headers: HTTPHeaders, etag: String) -> [(String, String)] {

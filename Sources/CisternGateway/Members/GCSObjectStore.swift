@@ -70,12 +70,6 @@ struct GCSObjectStore: LedgeredStore {
         _ = try await self.gcs { try await self.objects.delete(self.connection, name: key) }
     }
 
-    func delete(_ keys: [String]) async throws -> [(key: String, error: S3Error)] {
-        let reserved = keys.filter { $0.hasPrefix(UploadLedger.prefix) }
-        return await self.remove(names: keys.filter { !$0.hasPrefix(UploadLedger.prefix) })
-            + reserved.map { ($0, S3Error.accessDenied("Keys under \(UploadLedger.prefix) are reserved for uploads in progress")) }
-    }
-
     /// Deletes objects (the JSON API has no multi-object delete); a name that is not there counts as deleted.
     func remove(names: [String]) async -> [(key: String, error: S3Error)] {
         await UploadLedger.deleteEach(names) { name in _ = try await self.gcs { try await self.objects.delete(self.connection, name: name) } }

@@ -69,6 +69,11 @@ struct Payload: Sendable {
         }
     }
 
+    /// A body still streaming from a provider (a copy's source), of `length` bytes.
+    static func streaming(_ body: HTTPClientResponse.Body, length: Int) -> Payload {
+        Payload(content: .stream(.stream(body, length: .known(Int64(length)))), length: length)
+    }
+
     /// A body read whole, carrying its Content-MD5 (so the provider checks the transfer too).
     static func whole(_ buffer: ByteBuffer, checksums: [(String, String)] = []) -> Payload {
         Payload(
@@ -98,6 +103,16 @@ struct ObjectRead: Sendable {
     func header(_ name: String) -> String? { self.headers.first { $0.0 == name }?.1 }
     var etag: String? { self.header("etag") }
     var length: Int? { self.header("content-length").flatMap { Int($0) } }
+
+    /// The body of a copy's source and its length. Its conditions not holding is
+    /// `PreconditionFailed`, whichever failed (S3 answers a copy so, never 304).
+    func copySource() throws(S3Error) -> (body: HTTPClientResponse.Body, length: Int) {
+        guard self.status != 304 else { throw Preconditions.failed }
+        guard let body = self.body, let length = self.length else {
+            throw S3Error("ServiceUnavailable", "The source's provider did not say how long the object is", status: 503)
+        }
+        return (body, length)
+    }
 }
 
 /// What a write stored: its ETag (quoted, as S3 sends it) and any checksums the provider reports.

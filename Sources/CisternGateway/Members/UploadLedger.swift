@@ -140,17 +140,20 @@ extension LedgeredStore {
         return UploadLedger.page(try await self.parts(uploadId), after: marker, max: maxParts)
     }
 
+    /// DeleteObjects as single deletes, 16 at a time: these providers have no multi-object delete.
+    func delete(_ keys: [String]) async throws -> [(key: String, error: S3Error)] {
+        await UploadLedger.deleteEach(keys) { key in try await self.delete(key) }
+    }
+
     /// UploadPartCopy: the source (its range) read and uploaded as the part.
     func copyPart(
         from source: String, range: String?, to key: String, uploadId: String, number: Int, conditions: [(String, String)]
     ) async throws -> CopiedObject {
         _ = try await self.upload(uploadId, of: key)
         let read = try await self.read(source, ReadRequest(range: range, conditions: Preconditions.readConditions(conditions)))
-        // A copy's failed source condition is 412, whichever failed.
-        guard read.status != 304 else { throw Preconditions.failed }
-        guard let body = read.body, let length = read.length else { throw S3Error.forStatus(503) }
-        let payload = Payload(content: .stream(.stream(body, length: .known(Int64(length)))), length: length)
-        return CopiedObject(etag: try await self.uploadPart(key, uploadId: uploadId, number: number, payload).etag, lastModified: Date())
+        let (body, length) = try read.copySource()
+        return CopiedObject(
+            etag: try await self.uploadPart(key, uploadId: uploadId, number: number, .streaming(body, length: length)).etag, lastModified: Date())
     }
 
     /// Removes the uploads of this bucket started more than `abandonedAfter` ago, in the

@@ -94,7 +94,14 @@ struct Repairer: Service {
             try await handler.member(mirror, "DeleteObject") { try await $0.delete(mirrorKey) }
             return
         }
-        let existing = try? await handler.member(mirror, "HeadObject") { try await $0.read(mirrorKey, ReadRequest(head: true)) }
+        // A mirror that holds nothing of the key answers 404; one that cannot answer fails the attempt
+        // here, before the master's object is read for nothing.
+        let existing: ObjectRead?
+        do {
+            existing = try await handler.member(mirror, "HeadObject") { try await $0.read(mirrorKey, ReadRequest(head: true)) }
+        } catch let error as S3Error where error.status == 404 {
+            existing = nil
+        }
         if let etag = head.etag, let existing, existing.etag == etag, existing.length == head.length { return }
         // Read the version the HEAD saw; a master that changed since is caught by If-Match.
         let conditions = head.etag.map { [("if-match", $0)] } ?? []
